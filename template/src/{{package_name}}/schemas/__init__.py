@@ -1,0 +1,1 @@
+"""Wire format: pydantic models of every request and response body."""

@@ -1,0 +1,1 @@
+"""Password hashing and token handling, free of web and database concerns."""

@@ -1,0 +1,1 @@
+"""Business rules. No web-framework imports: errors are domain errors."""

@@ -1,0 +1,1 @@
+"""HTTP adapter (FastAPI): routes, dependencies, middleware, error mapping."""

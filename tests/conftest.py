@@ -1,0 +1,71 @@
+"""Fixtures shared by every tier of the template's own test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.harness.databases import postgres_available
+from tests.harness.environment import in_ci
+from tests.harness.projects import generate, run, template_snapshot
+from tests.harness.reporting import duration_lines
+from tests.option_space import Combination, combination_id
+
+ProjectFactory = Callable[[Combination], Path]
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The template's working tree, committed into a throwaway repository."""
+    return template_snapshot(tmp_path_factory.mktemp("template") / "repo")
+
+
+@pytest.fixture(scope="session")
+def project_factory(
+    template_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> ProjectFactory:
+    """Generated and installed (`make install`) projects, one per combination.
+
+    Cached for the session so the generated tier and the contract tier share
+    the expensive `uv sync`.
+    """
+    root = tmp_path_factory.mktemp("projects")
+    cache: dict[str, Path] = {}
+
+    def factory(combination: Combination) -> Path:
+        key = combination_id(combination)
+        if key not in cache:
+            project = generate(template_repo, root / key, combination)
+            run(["make", "install"], project)
+            cache[key] = project
+        return cache[key]
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def require_postgres() -> None:
+    """PostgreSQL must answer; in CI its absence fails the run."""
+    if postgres_available():
+        return
+    message = "PostgreSQL is not reachable on 127.0.0.1:5432"
+    if in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the durations the tiers recorded (render time, generated suites)."""
+    reports = [
+        report
+        for outcome in ("passed", "failed")
+        for report in terminalreporter.stats.get(outcome, [])
+        if getattr(report, "when", "") == "call"
+    ]
+    lines = duration_lines(reports)
+    if lines:
+        terminalreporter.section("recorded durations")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -1,0 +1,1 @@
+"""Building blocks shared by the template's test tiers and the smoke command."""

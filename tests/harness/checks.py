@@ -1,0 +1,209 @@
+"""Offline checks of a rendered project's files.
+
+Each check returns a list of problems (empty when the check passes), so the
+render tier can assert on it and the smoke command can report it.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import yaml
+
+#: Folders that are never part of what the template renders.
+_IGNORED_DIRS = frozenset(
+    {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
+)
+
+#: GitHub Actions expressions (`${{ ... }}`) legitimately look like Jinja.
+_ACTIONS_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+#: `{%` and `{#` never belong in a rendered file; `{{` does in Python's
+#: str.format escapes (`"{{"`), so only `{{ name`-like expressions count.
+_JINJA_MARKERS = re.compile(r"\{%|\{#|\{\{-?\s*[A-Za-z_(\[\"']")
+
+Problems = list[str]
+
+
+def project_files(project: Path) -> Iterator[Path]:
+    """Every file of the project, outside tool caches and virtual environments."""
+    for path in sorted(project.rglob("*")):
+        relative = path.relative_to(project)
+        if path.is_file() and not _IGNORED_DIRS.intersection(relative.parts):
+            yield path
+
+
+def text_of(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def tool(name: str) -> str:
+    """A command-line tool of the template's dev environment."""
+    beside_python = Path(sys.executable).parent / name
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} is not installed: run `uv sync` in the template repository")
+    return found
+
+
+def _run(command: Sequence[str], cwd: Path) -> Problems:
+    result = subprocess.run(
+        list(command), cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
+    if result.returncode == 0:
+        return []
+    output = (result.stdout + result.stderr).strip()
+    shown = " ".join([Path(command[0]).name, *command[1:]])
+    return [f"`{shown}` exited {result.returncode}:\n{output[-6000:]}"]
+
+
+def leftover_jinja(project: Path) -> Problems:
+    """Template syntax that survived rendering, in file names or contents."""
+    problems: Problems = []
+    for path in project_files(project):
+        relative = path.relative_to(project)
+        if _JINJA_MARKERS.search(str(relative)):
+            problems.append(f"{relative}: template syntax in the file name")
+        text = text_of(path)
+        if text is None:
+            continue
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _JINJA_MARKERS.search(_ACTIONS_EXPRESSION.sub("", line)):
+                problems.append(f"{relative}:{number}: {line.strip()[:120]}")
+        if path.suffix == ".jinja":
+            problems.append(f"{relative}: a .jinja file was copied instead of rendered")
+    return problems
+
+
+def unparsable_data_files(project: Path) -> Problems:
+    """YAML, TOML and JSON files that do not parse."""
+    problems: Problems = []
+    for path in project_files(project):
+        relative = path.relative_to(project)
+        text = text_of(path)
+        if text is None:
+            continue
+        try:
+            if path.suffix in {".yml", ".yaml"}:
+                list(yaml.safe_load_all(text))
+            elif path.suffix == ".toml":
+                tomllib.loads(text)
+            elif path.suffix == ".json":
+                json.loads(text)
+        except (yaml.YAMLError, tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+            problems.append(f"{relative}: {error}")
+    return problems
+
+
+def python_syntax_errors(project: Path) -> Problems:
+    problems: Problems = []
+    for path in project_files(project):
+        if path.suffix != ".py":
+            continue
+        try:
+            ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except SyntaxError as error:
+            problems.append(f"{path.relative_to(project)}:{error.lineno}: {error.msg}")
+    return problems
+
+
+def ruff_check(project: Path) -> Problems:
+    """`ruff check` with the project's own configuration (cwd = project)."""
+    return _run([tool("ruff"), "check", "--no-cache", "--quiet", "."], project)
+
+
+def ruff_format(project: Path) -> Problems:
+    return _run([tool("ruff"), "format", "--check", "--no-cache", "--quiet", "."], project)
+
+
+def hadolint(project: Path) -> Problems:
+    dockerfiles = [p for p in project_files(project) if p.name.startswith("Dockerfile")]
+    if not dockerfiles:
+        return ["no Dockerfile was rendered"]
+    return [
+        problem
+        for dockerfile in dockerfiles
+        for problem in _run([tool("hadolint"), str(dockerfile.relative_to(project))], project)
+    ]
+
+
+def json_schema(files: Sequence[Path], builtin_schema: str, cwd: Path) -> Problems:
+    """Validate `files` against one of check-jsonschema's vendored schemas (offline)."""
+    if not files:
+        return []
+    return _run(
+        [
+            tool("check-jsonschema"),
+            "--builtin-schema",
+            builtin_schema,
+            *(str(file.relative_to(cwd)) for file in files),
+        ],
+        cwd,
+    )
+
+
+def workflow_files(root: Path) -> list[Path]:
+    folder = root / ".github" / "workflows"
+    return sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")])
+
+
+def compose_files(root: Path) -> list[Path]:
+    names = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+    return [root / name for name in names if (root / name).exists()]
+
+
+def compose_schema(project: Path) -> Problems:
+    files = compose_files(project)
+    if not files:
+        return ["no compose.yaml was rendered"]
+    return json_schema(files, "vendor.compose-spec", project)
+
+
+def workflows_schema(root: Path) -> Problems:
+    files = workflow_files(root)
+    if not files:
+        return [f"no workflow in {root / '.github' / 'workflows'}"]
+    return json_schema(files, "vendor.github-workflows", root)
+
+
+def zizmor(root: Path) -> Problems:
+    """zizmor's offline audits of the workflows (and dependabot config, if any)."""
+    files = workflow_files(root)
+    if not files:
+        return [f"no workflow in {root / '.github' / 'workflows'}"]
+    dependabot = list((root / ".github").glob("dependabot.y*ml"))
+    return _run(
+        [
+            tool("zizmor"),
+            "--offline",
+            "--no-progress",
+            *(str(p.relative_to(root)) for p in [*files, *dependabot]),
+        ],
+        root,
+    )
+
+
+#: Every render check, by the name the tiers and the smoke report use.
+ALL_CHECKS = {
+    "no leftover template syntax": leftover_jinja,
+    "YAML, TOML, JSON parse": unparsable_data_files,
+    "Python parses": python_syntax_errors,
+    "ruff check": ruff_check,
+    "ruff format --check": ruff_format,
+    "hadolint": hadolint,
+    "compose schema": compose_schema,
+    "workflow schema": workflows_schema,
+    "zizmor --offline": zizmor,
+}

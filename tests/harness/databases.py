@@ -1,0 +1,64 @@
+"""Throwaway databases on the machine's shared servers, one per use."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+from tests.harness.environment import POSTGRES_ADMIN_URL
+
+
+def postgres_available() -> bool:
+    try:
+        with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+def _with_database(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def create_postgres_database(prefix: str) -> str:
+    """Create an empty, uniquely named database; return its URL."""
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return _with_database(POSTGRES_ADMIN_URL, name)
+
+
+def drop_postgres_database(url: str) -> None:
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    url = create_postgres_database(prefix)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+@contextmanager
+def database_for(database: str, prefix: str, workdir: Path) -> Iterator[str]:
+    """A fresh database of the chosen kind, as a DATABASE_URL."""
+    if database == "postgresql":
+        with postgres_database(prefix) as url:
+            yield url
+    elif database == "sqlite":
+        yield f"sqlite:///{workdir / f'{prefix}.sqlite3'}"
+    else:
+        raise ValueError(f"unknown database {database!r}")

@@ -1,0 +1,155 @@
+"""What a rendered project must and must not contain for the options it took.
+
+Principle 3 of DESIGN.md: no dead branches, no files of options not taken, no
+unused dependencies. Each rule reads the rendered tree; the render tier runs
+them for every combination, and the smoke command reports them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.harness.checks import compose_files, project_files, text_of, workflow_files
+from tests.option_space import Combination
+
+Problems = list[str]
+
+#: Distribution names that belong to one framework each (present only when chosen).
+FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "fastapi": ("fastapi",),
+    "django": ("django",),
+    "flask": ("flask",),
+}
+DATABASE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "postgresql": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary"),
+    "sqlite": ("aiosqlite",),
+}
+AUTH_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "jwt": ("pyjwt", "pwdlib", "argon2-cffi", "passlib"),
+}
+
+#: File names (anywhere in src/ and tests/) that only an auth=jwt project has.
+_AUTH_FILE = re.compile(r"(^|[_/])(auth|users?|security|passwords?|tokens?|login)([_./]|$)")
+#: Tables only an auth=jwt project has.
+_AUTH_TABLES = re.compile(r"""["'](users|refresh_tokens?|login_attempts?)["']""")
+
+
+def _package(project: Path) -> Path:
+    packages = [p for p in (project / "src").iterdir() if (p / "__init__.py").exists()]
+    assert len(packages) == 1, f"expected one package in {project / 'src'}, found {packages}"
+    return packages[0]
+
+
+def declared_distributions(project: Path) -> set[str]:
+    """Normalized names of every dependency in pyproject.toml (all groups)."""
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    requirements: list[str] = list(data.get("project", {}).get("dependencies", []))
+    for extra in data.get("project", {}).get("optional-dependencies", {}).values():
+        requirements += extra
+    for group in data.get("dependency-groups", {}).values():
+        requirements += [item for item in group if isinstance(item, str)]
+    names = set()
+    for requirement in requirements:
+        match = re.match(r"[A-Za-z0-9._-]+", requirement)
+        if match:
+            names.add(re.sub(r"[-_.]+", "-", match.group()).lower())
+    return names
+
+
+def _mentions(files: Iterable[Path], pattern: re.Pattern[str], project: Path) -> Problems:
+    problems: Problems = []
+    for path in files:
+        text = text_of(path) or ""
+        for number, line in enumerate(text.splitlines(), start=1):
+            if pattern.search(line):
+                problems.append(f"{path.relative_to(project)}:{number}: {line.strip()[:120]}")
+    return problems
+
+
+def _migration_files(project: Path) -> list[Path]:
+    return [
+        path
+        for path in project_files(project)
+        if path.suffix == ".py" and "migrations" in path.relative_to(project).parts
+    ]
+
+
+def _dependencies(project: Path, combination: Combination) -> Problems:
+    declared = declared_distributions(project)
+    problems: Problems = []
+    for axis, table in (
+        ("framework", FRAMEWORK_DISTRIBUTIONS),
+        ("database", DATABASE_DISTRIBUTIONS),
+        ("auth", AUTH_DISTRIBUTIONS),
+    ):
+        for value, distributions in table.items():
+            if value == combination[axis]:
+                continue
+            problems += [
+                f"pyproject.toml depends on {name} although {axis} = {combination[axis]}"
+                for name in distributions
+                if name in declared
+            ]
+    return problems
+
+
+def _auth(project: Path, combination: Combination) -> Problems:
+    package = _package(project)
+    auth_files = [
+        path.relative_to(project)
+        for path in project_files(project)
+        if path.relative_to(project).parts[0] in {"src", "tests"}
+        and _AUTH_FILE.search(str(path.relative_to(project)).lower())
+    ]
+    tables = _mentions(_migration_files(project), _AUTH_TABLES, project)
+    if combination["auth"] == "jwt":
+        problems = [] if auth_files else ["auth = jwt but no auth, users or security module"]
+        if not (package / "security").is_dir():
+            problems.append(f"auth = jwt but {package.relative_to(project)}/security is missing")
+        if not tables:
+            problems.append("auth = jwt but no migration creates the users table")
+        return problems
+    return [f"auth = none but {path} exists" for path in auth_files] + [
+        f"auth = none but a migration has an auth table: {line}" for line in tables
+    ]
+
+
+def _database(project: Path, combination: Combination) -> Problems:
+    infrastructure = [
+        project / "pyproject.toml",
+        *compose_files(project),
+        *workflow_files(project),
+        *[project / name for name in (".env.example", "Makefile") if (project / name).exists()],
+    ]
+    others = [p for p in project_files(project) if p not in infrastructure]
+    if combination["database"] == "sqlite":
+        infrastructure_trace, code_trace = r"postgres|asyncpg|psycopg", r"asyncpg|psycopg"
+    else:
+        infrastructure_trace, code_trace = r"sqlite", r"aiosqlite"
+    found = _mentions(infrastructure, re.compile(infrastructure_trace, re.I), project)
+    found += _mentions(others, re.compile(code_trace, re.I), project)
+    return [
+        f"database = {combination['database']} but another database appears in {line}"
+        for line in found
+    ]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    check: Callable[[Path, Combination], Problems]
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("no dependency of an option not taken", _dependencies),
+    Rule("auth files and tables match the auth answer", _auth),
+    Rule("database traces match the database answer", _database),
+)
+
+
+def untaken_option_problems(project: Path, combination: Combination) -> Problems:
+    return [problem for rule in RULES for problem in rule.check(project, combination)]

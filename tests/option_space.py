@@ -1,0 +1,98 @@
+"""The option space of the template, described once.
+
+Every test tier, the smoke command and the CI matrix read this module: the
+axes and their values, the constraints between them, and the covering set
+used by the expensive tiers (generated project, contract, update).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+Combination = Mapping[str, str]
+
+#: Every question whose answer changes which files are rendered, with its
+#: allowed values. The first value is the default.
+AXES: dict[str, tuple[str, ...]] = {
+    "framework": ("fastapi",),
+    "database": ("postgresql", "sqlite"),
+    "auth": ("jwt", "none"),
+}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A rule between axes: combinations it refuses never render."""
+
+    description: str
+    refuses: Callable[[Combination], bool]
+
+
+#: Combinations the questions refuse (none yet: every pair is supported).
+CONSTRAINTS: tuple[Constraint, ...] = ()
+
+#: Combinations the expensive tiers run: every value of every axis appears,
+#: every pair of database and auth appears for each framework.
+COVERING_SET: tuple[dict[str, str], ...] = (
+    {"framework": "fastapi", "database": "postgresql", "auth": "jwt"},
+    {"framework": "fastapi", "database": "sqlite", "auth": "none"},
+    {"framework": "fastapi", "database": "postgresql", "auth": "none"},
+    {"framework": "fastapi", "database": "sqlite", "auth": "jwt"},
+)
+
+
+def is_allowed(combination: Combination) -> bool:
+    return not any(rule.refuses(combination) for rule in CONSTRAINTS)
+
+
+def all_combinations() -> Iterator[dict[str, str]]:
+    """Every allowed combination of the axes."""
+    names = list(AXES)
+    for values in itertools.product(*(AXES[name] for name in names)):
+        combination = dict(zip(names, values, strict=True))
+        if is_allowed(combination):
+            yield combination
+
+
+def combination_id(combination: Combination) -> str:
+    """A short, stable name for test ids and folder names."""
+    return "-".join(combination[name] for name in AXES)
+
+
+def defaults() -> dict[str, str]:
+    return {name: values[0] for name, values in AXES.items()}
+
+
+def github_matrix() -> dict[str, list[dict[str, str]]]:
+    """The covering set as a GitHub Actions `strategy.matrix` value."""
+    return {
+        "include": [
+            {**combination, "id": combination_id(combination)} for combination in COVERING_SET
+        ]
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.option_space --matrix|--all|--covering`: print the option space."""
+    parser = argparse.ArgumentParser(prog="python -m tests.option_space", description=main.__doc__)
+    group = parser.add_mutually_exclusive_group(required=True)
+    group.add_argument("--matrix", action="store_true", help="covering set as a CI matrix (JSON)")
+    group.add_argument("--all", action="store_true", help="every allowed combination (JSON)")
+    group.add_argument("--covering", action="store_true", help="the covering set (JSON)")
+    args = parser.parse_args(argv)
+    if args.matrix:
+        payload: object = github_matrix()
+    elif args.all:
+        payload = list(all_combinations())
+    else:
+        payload = list(COVERING_SET)
+    print(json.dumps(payload, separators=(",", ":")))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
