@@ -39,7 +39,11 @@ def configure_logging(level: str, *, json_output: bool) -> None:
             "disable_existing_loggers": False,
             "formatters": {"structured": formatter},
             "handlers": {
-                "stdout": {"class": "logging.StreamHandler", "formatter": "structured"}
+                "stdout": {
+                    "class": "logging.StreamHandler",
+                    "stream": "ext://sys.stdout",
+                    "formatter": "structured",
+                }
             },
             "root": {"handlers": ["stdout"], "level": level},
             "loggers": {

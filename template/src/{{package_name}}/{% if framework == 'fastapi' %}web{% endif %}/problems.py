@@ -26,9 +26,7 @@ def request_id_of(connection: HTTPConnection) -> str | None:
     return request_id if isinstance(request_id, str) else None
 
 
-def problem_body(
-    status: int, detail: str, request_id: str | None, **extra: Any
-) -> dict[str, Any]:
+def problem_body(status: int, detail: str, request_id: str | None, **extra: Any) -> dict[str, Any]:
     return {
         "type": "about:blank",
         "title": status_title(status),
