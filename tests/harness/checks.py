@@ -26,8 +26,9 @@ _IGNORED_DIRS = frozenset(
 #: GitHub Actions expressions (`${{ ... }}`) legitimately look like Jinja.
 _ACTIONS_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 #: `{%` and `{#` never belong in a rendered file; `{{` does in Python's
-#: str.format escapes (`"{{"`), so only `{{ name`-like expressions count.
-_JINJA_MARKERS = re.compile(r"\{%|\{#|\{\{-?\s*[A-Za-z_(\[\"']")
+#: str.format and f-string escapes (`f'{{"a": {b}}}'`), so only expressions
+#: like `{{ name }}` or `{{ name | filter }}` count.
+_JINJA_MARKERS = re.compile(r"\{%|\{#|\{\{-?\s*[A-Za-z_][^{}]*\}\}")
 
 Problems = list[str]
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -62,3 +63,16 @@ def database_for(database: str, prefix: str, workdir: Path) -> Iterator[str]:
         yield f"sqlite:///{workdir / f'{prefix}.sqlite3'}"
     else:
         raise ValueError(f"unknown database {database!r}")
+
+
+def table_names(url: str) -> set[str]:
+    """Tables in the database at `url` (PostgreSQL's public schema, or SQLite)."""
+    if url.startswith("sqlite:///"):
+        with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as connection:
+            found = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            return {str(row[0]) for row in found}
+    with psycopg.connect(url, connect_timeout=5) as connection:
+        rows = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+        return {str(row[0]) for row in rows}

@@ -29,13 +29,15 @@ DATABASE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "sqlite": ("aiosqlite",),
 }
 AUTH_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
-    "jwt": ("pyjwt", "pwdlib", "argon2-cffi", "passlib"),
+    "jwt": ("pyjwt", "pwdlib", "argon2-cffi", "passlib", "python-multipart", "email-validator"),
 }
 
 #: File names (anywhere in src/ and tests/) that only an auth=jwt project has.
 _AUTH_FILE = re.compile(r"(^|[_/])(auth|users?|security|passwords?|tokens?|login)([_./]|$)")
 #: Tables only an auth=jwt project has.
 _AUTH_TABLES = re.compile(r"""["'](users|refresh_tokens?|login_attempts?)["']""")
+#: Words only an auth=jwt project's README and configuration use.
+_AUTH_TRACE = re.compile(r"jwt|refresh.token|access.token|argon2|/auth/|users/me", re.I)
 
 
 def _package(project: Path) -> Path:
@@ -97,12 +99,24 @@ def _dependencies(project: Path, combination: Combination) -> Problems:
     return problems
 
 
+def _infrastructure(project: Path) -> list[Path]:
+    """Files that describe the project rather than implement it."""
+    named = (".env.example", "Makefile", "README.md", "Dockerfile")
+    return [
+        project / "pyproject.toml",
+        *compose_files(project),
+        *workflow_files(project),
+        *[project / name for name in named if (project / name).exists()],
+    ]
+
+
 def _auth(project: Path, combination: Combination) -> Problems:
     package = _package(project)
     auth_files = [
         path.relative_to(project)
-        for path in project_files(project)
-        if path.relative_to(project).parts[0] in {"src", "tests"}
+        for top in ("src", "tests")
+        for path in sorted((project / top).rglob("*"))
+        if "__pycache__" not in path.parts
         and _AUTH_FILE.search(str(path.relative_to(project)).lower())
     ]
     tables = _mentions(_migration_files(project), _AUTH_TABLES, project)
@@ -113,18 +127,16 @@ def _auth(project: Path, combination: Combination) -> Problems:
         if not tables:
             problems.append("auth = jwt but no migration creates the users table")
         return problems
-    return [f"auth = none but {path} exists" for path in auth_files] + [
-        f"auth = none but a migration has an auth table: {line}" for line in tables
-    ]
+    mentions = _mentions(_infrastructure(project), _AUTH_TRACE, project)
+    return (
+        [f"auth = none but {path} exists" for path in auth_files]
+        + [f"auth = none but a migration has an auth table: {line}" for line in tables]
+        + [f"auth = none but authentication is mentioned in {line}" for line in mentions]
+    )
 
 
 def _database(project: Path, combination: Combination) -> Problems:
-    infrastructure = [
-        project / "pyproject.toml",
-        *compose_files(project),
-        *workflow_files(project),
-        *[project / name for name in (".env.example", "Makefile") if (project / name).exists()],
-    ]
+    infrastructure = _infrastructure(project)
     others = [p for p in project_files(project) if p not in infrastructure]
     if combination["database"] == "sqlite":
         infrastructure_trace, code_trace = r"postgres|asyncpg|psycopg", r"asyncpg|psycopg"

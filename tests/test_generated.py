@@ -1,0 +1,142 @@
+"""Tier 3: each project of the covering set installs, migrates and passes its own gates."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ProjectFactory
+from tests.harness.databases import database_for, table_names
+from tests.harness.params import combination_params
+from tests.harness.projects import generate, recorded_answers, run
+from tests.harness.readme import section, shell_commands
+from tests.harness.reporting import DURATION_PREFIX
+from tests.option_space import Combination, combination_id
+from tests.smoke.server import free_port, serving
+
+pytestmark = pytest.mark.generated
+
+RecordProperty = Callable[[str, object], None]
+
+#: Commands a README may show that start a server: started, probed, stopped.
+SERVER_COMMANDS = ("make dev", "make serve")
+COVERAGE_FLOOR = 90
+CHECK_TIMEOUT = 1200
+
+
+@pytest.fixture(params=combination_params())
+def combination(request: pytest.FixtureRequest) -> dict[str, str]:
+    return dict(request.param)
+
+
+@pytest.fixture
+def database_url(
+    combination: Combination, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[str]:
+    """A fresh, empty database of the combination's kind, dropped afterwards."""
+    if combination["database"] == "postgresql":
+        request.getfixturevalue("require_postgres")
+    prefix = "gen_" + combination_id(combination).replace("-", "_")
+    with database_for(combination["database"], prefix, tmp_path) as url:
+        yield url
+
+
+def test_migrate_brings_an_empty_database_to_the_schema(
+    combination: Combination, project_factory: ProjectFactory, database_url: str
+) -> None:
+    project = project_factory(combination)
+    env = {"DATABASE_URL": database_url}
+    assert table_names(database_url) == set()
+
+    run(["make", "migrate"], project, env=env, timeout=300)
+    tables = table_names(database_url)
+    assert {"alembic_version", "items"} <= tables, tables
+    assert ("users" in tables) == (combination["auth"] == "jwt"), tables
+
+    run(["make", "migrate"], project, env=env, timeout=300)
+    assert table_names(database_url) == tables, "a second `make migrate` changed the schema"
+
+
+def test_make_check_runs_every_gate(
+    combination: Combination, project_factory: ProjectFactory
+) -> None:
+    """`make check` really contains each gate (read from make's dry run)."""
+    project = project_factory(combination)
+    planned = run(["make", "-n", "check"], project).stdout
+    for gate in ("ruff check", "ruff format --check", "mypy", "pytest"):
+        assert gate in planned, f"`make check` does not run {gate}:\n{planned}"
+    pyproject = (project / "pyproject.toml").read_text()
+    assert "--strict" in planned or re.search(r"(?m)^strict\s*=\s*true", pyproject), (
+        "mypy does not run in strict mode"
+    )
+    assert f"--cov-fail-under={COVERAGE_FLOOR}" in pyproject + planned or (
+        f"fail_under = {COVERAGE_FLOOR}" in pyproject
+    ), "no coverage floor of 90 %"
+    tests_text = "".join(path.read_text() for path in (project / "tests").rglob("*.py"))
+    drift = ("alembic check", "compare_metadata", "produce_migrations")
+    assert any(marker in planned + tests_text for marker in drift), "no migration drift check"
+
+
+def test_make_check_passes_against_the_real_database(
+    combination: Combination,
+    project_factory: ProjectFactory,
+    database_url: str,
+    record_property: RecordProperty,
+) -> None:
+    project = project_factory(combination)
+    started = time.perf_counter()
+    result = run(
+        ["make", "check"], project, env={"DATABASE_URL": database_url}, timeout=CHECK_TIMEOUT
+    )
+    record_property(DURATION_PREFIX + "make check", time.perf_counter() - started)
+    output = result.stdout + result.stderr
+
+    suite = re.findall(r"=+ (\d+) passed.*? in ([\d.]+)s", output)
+    assert suite, f"no pytest summary in the output of `make check`:\n{output[-3000:]}"
+    record_property(DURATION_PREFIX + "generated test suite", float(suite[-1][1]))
+
+    totals = re.findall(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", output, flags=re.MULTILINE)
+    assert totals, f"no coverage total in the output of `make check`:\n{output[-3000:]}"
+    assert float(totals[-1]) >= COVERAGE_FLOOR
+
+
+def _start_and_probe(project: Path, env: dict[str, str], command: str, log: Path) -> None:
+    version = recorded_answers(project).get("python_version", "3.13")
+    target = command.rsplit(maxsplit=1)[-1]
+    with serving(project, version, {**env, "PORT": str(free_port())}, log, target=target) as server:
+        server.stop()
+
+
+def test_readme_quick_start_works_as_written(
+    combination: Combination, template_repo: Path, database_url: str, tmp_path: Path
+) -> None:
+    """Run the generated README's quick start in a fresh project, command by command."""
+    project = generate(template_repo, tmp_path / "quickstart", combination)
+    commands = shell_commands(section((project / "README.md").read_text(), "Quick start"))
+    assert commands[:2] == ["make install", "make migrate"], commands
+    # The section's `export` lines set up the shell the other commands run in.
+    # The README's DATABASE_URL is a placeholder for the reader's database: use ours.
+    env: dict[str, str] = {}
+    for command in commands:
+        exported = re.fullmatch(r"export (\w+)=(.*)", command)
+        if exported:
+            name, value = exported.groups()
+            env[name] = database_url if name == "DATABASE_URL" else value
+    for command in commands:
+        if command.startswith(("export ", "createdb ")):
+            continue  # done above; our fresh database stands in for `createdb`
+        elif command in SERVER_COMMANDS:
+            _start_and_probe(project, env, command, tmp_path / "server.log")
+        else:
+            try:
+                run(["bash", "-c", command], project, env=env, timeout=600)
+            except subprocess.TimeoutExpired:
+                pytest.fail(f"`{command}` from the README did not finish in 600 s")
+    if combination["database"] == "postgresql":
+        assert env.get("DATABASE_URL"), "the quick start does not say how to set DATABASE_URL"
+        assert "items" in table_names(database_url)

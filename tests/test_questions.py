@@ -1,0 +1,317 @@
+"""Tier 1: the questions of copier.yml, their validators and the answers file."""
+
+from __future__ import annotations
+
+import keyword
+import socket
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from copier import run_copy
+from pytest_copie.plugin import Copie
+
+from tests.harness import checks
+from tests.harness.copier_config import choice_values, is_asked, questions, settings
+from tests.harness.projects import BASE_ANSWERS, generate
+from tests.option_space import AXES
+from tools import reserved_names
+
+pytestmark = pytest.mark.questions
+
+QUESTIONS = questions()
+RESERVED = {
+    name: set(str(QUESTIONS[name]["default"]).split())
+    for name in ("python_keywords", "python_stdlib_modules", "dependency_package_names")
+}
+
+
+@dataclass(frozen=True)
+class BadInput:
+    """Answers a validator must refuse, and what its message must say."""
+
+    answers: dict[str, str]
+    question: str
+    says: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def id(self) -> str:
+        return "-".join(f"{key}={value[:20]!r}" for key, value in self.answers.items())
+
+
+BAD_INPUTS = (
+    # project_name: empty, padded, wrong first character, unsafe characters, too long
+    BadInput({"project_name": ""}, "project_name", ("must not be empty",)),
+    BadInput({"project_name": "   "}, "project_name", ("must not be empty",)),
+    BadInput({"project_name": " Acme"}, "project_name", ("must not start or end with spaces",)),
+    BadInput({"project_name": "1st Service"}, "project_name", ("must start with a letter",)),
+    BadInput({"project_name": 'Acme "Orders"'}, "project_name", ("may not contain", "quotes")),
+    BadInput({"project_name": "Acme {{ x }}"}, "project_name", ("may not contain",)),
+    BadInput({"project_name": "A" * 81}, "project_name", ("at most 80 characters",)),
+    # project_slug: upper case, underscores, double or edge hyphens, leading digit
+    BadInput(
+        {"project_slug": "Acme-Orders"},
+        "project_slug",
+        ("not a valid slug", "lower-case letters, digits and single hyphens"),
+    ),
+    BadInput({"project_slug": "acme_orders"}, "project_slug", ("not a valid slug",)),
+    BadInput({"project_slug": "acme--orders"}, "project_slug", ("single hyphens",)),
+    BadInput({"project_slug": "-acme"}, "project_slug", ("starting with a letter",)),
+    BadInput({"project_slug": "acme-"}, "project_slug", ("not a valid slug",)),
+    BadInput({"project_slug": "1acme"}, "project_slug", ("starting with a letter",)),
+    BadInput({"project_slug": "a" * 61}, "project_slug", ("at most 60 characters",)),
+    # package_name: not an identifier, keyword, stdlib module, dependency, project folder
+    BadInput(
+        {"package_name": "acme-orders"},
+        "package_name",
+        ("not a valid package name", "letters, digits and underscores"),
+    ),
+    BadInput({"package_name": "Acme"}, "package_name", ("not a valid package name",)),
+    BadInput({"package_name": "1acme"}, "package_name", ("starting with a letter",)),
+    BadInput({"package_name": "class"}, "package_name", ("Python keyword", "class_app")),
+    BadInput({"package_name": "match"}, "package_name", ("Python keyword",)),
+    BadInput({"package_name": "json"}, "package_name", ("standard-library module", "json_app")),
+    BadInput({"package_name": "asyncio"}, "package_name", ("standard-library module",)),
+    BadInput({"package_name": "tomllib"}, "package_name", ("standard-library module",)),
+    BadInput({"package_name": "fastapi"}, "package_name", ("dependency", "fastapi_app")),
+    BadInput({"package_name": "sqlalchemy"}, "package_name", ("dependency",)),
+    BadInput({"package_name": "tests"}, "package_name", ("project folder",)),
+    # a derived default is validated too: "Class" -> slug "class" -> package "class"
+    BadInput({"project_name": "Class"}, "package_name", ("Python keyword",)),
+    BadInput({"project_name": "Logging"}, "package_name", ("standard-library module",)),
+    # author_email
+    BadInput(
+        {"author_email": "not-an-email"},
+        "author_email",
+        ("not a valid e-mail address", "name@example.com"),
+    ),
+    BadInput({"author_email": "dev@localhost"}, "author_email", ("not a valid e-mail",)),
+    BadInput({"author_email": "a b@example.com"}, "author_email", ("not a valid e-mail",)),
+    BadInput({"author_email": "dev@@example.com"}, "author_email", ("not a valid e-mail",)),
+    BadInput({"author_email": ""}, "author_email", ("not a valid e-mail",)),
+    # description and author_name
+    BadInput({"description": ""}, "description", ("must not be empty",)),
+    BadInput({"description": 'The "best" API'}, "description", ("double quotes",)),
+    BadInput({"description": "two\nlines"}, "description", ("single line",)),
+    BadInput({"author_name": " "}, "author_name", ("must not be empty",)),
+    BadInput({"author_name": "Ann <ann@x.org>"}, "author_name", ("may not contain",)),
+    # choices
+    BadInput({"framework": "rails"}, "framework", AXES["framework"]),
+    BadInput({"database": "mysql"}, "database", AXES["database"]),
+    BadInput({"auth": "oauth"}, "auth", AXES["auth"]),
+    BadInput({"python_version": "3.11"}, "python_version", ("3.12", "3.13")),
+)
+
+
+def _refusal(template: Path, destination: Path, answers: dict[str, str]) -> str:
+    with pytest.raises(ValueError, match=r".") as refused:
+        run_copy(
+            str(template),
+            str(destination),
+            data={**BASE_ANSWERS, **answers},
+            defaults=True,
+            unsafe=False,
+            quiet=True,
+            vcs_ref="HEAD",
+        )
+    return str(refused.value)
+
+
+def test_at_least_fifteen_bad_inputs() -> None:
+    assert len(BAD_INPUTS) >= 15
+    checked = {
+        name
+        for name, question in QUESTIONS.items()
+        if is_asked(question) and ("validator" in question or "choices" in question)
+    }
+    untested = checked - {bad.question for bad in BAD_INPUTS}
+    assert not untested, f"no bad input is tried for {sorted(untested)}"
+
+
+@pytest.mark.parametrize("bad", BAD_INPUTS, ids=lambda bad: bad.id)
+def test_validator_refuses_with_a_clear_message(
+    bad: BadInput, template_repo: Path, tmp_path: Path
+) -> None:
+    message = _refusal(template_repo, tmp_path / "project", bad.answers)
+    assert f"'{bad.question}'" in message, f"the message does not name the question: {message}"
+    for fragment in bad.says:
+        assert fragment in message, f"{fragment!r} missing from: {message}"
+    assert not (tmp_path / "project" / ".copier-answers.yml").exists()
+
+
+GOOD_INPUTS: tuple[dict[str, str], ...] = (
+    {},
+    {"project_name": "O'Brien Payments"},
+    {"project_name": "Zoë Café Orders"},
+    {"project_name": "X"},
+    {"project_name": "Billing API v2", "project_slug": "billing-v2", "package_name": "billing"},
+    {"package_name": "acme_orders_app"},
+    {"author_name": "Zoë O'Neil", "author_email": "first.last+backend@mail.example.co.uk"},
+    {"description": "Orders, invoices & refunds: one API (v2)."},
+    {"python_version": "3.12"},
+)
+
+
+@pytest.mark.parametrize("answers", GOOD_INPUTS, ids=lambda answers: repr(answers)[:50])
+def test_validators_accept_good_input(
+    answers: dict[str, str], copie: Copie, template_repo: Path
+) -> None:
+    result = copie.copy(extra_answers={**BASE_ANSWERS, **answers}, template_dir=template_repo)
+    assert result.exit_code == 0, result.exception
+    assert result.project_dir is not None
+    for name, value in answers.items():
+        assert result.answers[name] == value
+    project = result.project_dir
+    problems = checks.unparsable_data_files(project) + checks.python_syntax_errors(project)
+    assert not problems, "\n".join(problems)
+
+
+def test_derived_defaults(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "p", {"project_name": "Acme  Orders & Co."})
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["project_slug"] == "acme-orders-co"
+    assert answers["package_name"] == "acme_orders_co"
+    assert (project / "src" / "acme_orders_co" / "__init__.py").exists()
+
+
+@pytest.mark.parametrize("axis", list(AXES))
+def test_choices_equal_the_option_space(axis: str) -> None:
+    question = QUESTIONS[axis]
+    assert choice_values(question) == AXES[axis], (
+        f"copier.yml offers {choice_values(question)} for {axis}; "
+        f"tests/option_space.py AXES says {AXES[axis]}"
+    )
+    assert question["default"] == AXES[axis][0], "the first value of an axis is its default"
+
+
+def test_every_asked_question_helps_and_defaults() -> None:
+    for name, question in QUESTIONS.items():
+        if not is_asked(question):
+            continue
+        assert question.get("help"), f"{name} has no help text"
+        if name != "project_name":
+            assert "default" in question, f"{name} has no default"
+
+
+# --- the answers file and secrets ----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def default_project(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return generate(template_repo, tmp_path_factory.mktemp("answers") / "project", {})
+
+
+def _dotenv(project: Path) -> dict[str, str]:
+    values = {}
+    for line in (project / ".env").read_text().splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def test_answers_file_records_every_asked_question(default_project: Path) -> None:
+    answers: dict[str, Any] = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
+    asked = {name for name, question in QUESTIONS.items() if is_asked(question)}
+    hidden = set(QUESTIONS) - asked
+    assert asked <= set(answers), f"not recorded: {asked - set(answers)}"
+    assert not hidden & set(answers), f"hidden questions recorded: {hidden & set(answers)}"
+    assert {"_commit", "_src_path"} <= set(answers)
+
+
+def test_secret_key_is_only_in_dotenv(default_project: Path) -> None:
+    secret = _dotenv(default_project).get("SECRET_KEY", "")
+    assert len(secret) >= 32, "the development SECRET_KEY in .env is missing or short"
+    leaks = [
+        str(path.relative_to(default_project))
+        for path in checks.project_files(default_project)
+        if path.name != ".env" and secret in (checks.text_of(path) or "")
+    ]
+    assert not leaks, f"the development secret leaks into {leaks}"
+    assert "dev_secret_key" not in (default_project / ".copier-answers.yml").read_text()
+
+
+def test_each_render_gets_its_own_secret(default_project: Path, tmp_path: Path) -> None:
+    template = Path(
+        yaml.safe_load((default_project / ".copier-answers.yml").read_text())["_src_path"]
+    )
+    other = generate(template, tmp_path / "other", {})
+    assert _dotenv(other)["SECRET_KEY"] != _dotenv(default_project)["SECRET_KEY"]
+
+
+def test_dotenv_is_skip_if_exists(template_repo: Path, tmp_path: Path) -> None:
+    assert ".env" in settings()["skip_if_exists"]
+    project = generate(template_repo, tmp_path / "p", {})
+    (project / ".env").write_text("SECRET_KEY=mine-and-only-mine\n")
+    run_copy(
+        str(template_repo),
+        str(project),
+        data=BASE_ANSWERS,
+        defaults=True,
+        overwrite=True,
+        unsafe=False,
+        quiet=True,
+        vcs_ref="HEAD",
+    )
+    assert (project / ".env").read_text() == "SECRET_KEY=mine-and-only-mine\n"
+
+
+# --- no --trust, no network -----------------------------------------------------------------
+
+
+def test_copy_needs_no_trust() -> None:
+    unsafe = {"tasks", "jinja_extensions"} & set(settings())
+    assert not unsafe, f"copier.yml uses {unsafe}: `copier copy` would need --trust"
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"rendering tried to use the network: {args!r}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.mark.usefixtures("no_network")
+def test_render_is_offline_and_untrusted(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path / "p", {"database": "sqlite", "auth": "none"})
+    assert (project / "pyproject.toml").exists()
+
+
+# --- reserved names -------------------------------------------------------------------------
+
+
+def test_reserved_stdlib_names_cover_this_interpreter() -> None:
+    missing = (
+        set(reserved_names.package_names(sys.stdlib_module_names))
+        - RESERVED["python_stdlib_modules"]
+    )
+    assert not missing, (
+        f"includes/reserved_names.yml lacks {sorted(missing)}: "
+        "run `uv run python -m tools.reserved_names`"
+    )
+
+
+def test_reserved_keywords_cover_this_interpreter() -> None:
+    missing = (
+        set(reserved_names.package_names([*keyword.kwlist, *keyword.softkwlist]))
+        - RESERVED["python_keywords"]
+    )
+    assert not missing, f"includes/reserved_names.yml lacks keywords {sorted(missing)}"
+
+
+def test_reserved_names_include_is_up_to_date() -> None:
+    assert reserved_names.main(["--check"]) == 0, "run `uv run python -m tools.reserved_names`"
+
+
+def test_package_names_filter() -> None:
+    assert reserved_names.package_names(["cProfile", "_thread", "__future__", "json"]) == [
+        "cprofile",
+        "json",
+    ]

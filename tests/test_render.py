@@ -1,0 +1,140 @@
+"""Tier 2: every combination renders clean, offline, deterministically."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.harness import checks
+from tests.harness.copier_config import choice_values, questions
+from tests.harness.environment import REPO_ROOT
+from tests.harness.option_rules import untaken_option_problems
+from tests.harness.projects import generate
+from tests.harness.readme import section, shell_commands
+from tests.harness.reporting import DURATION_PREFIX
+from tests.option_space import Combination, all_combinations, combination_id
+
+pytestmark = pytest.mark.render
+
+PYTHON_VERSIONS = choice_values(questions()["python_version"])
+Case = tuple[dict[str, str], str]
+CASES: list[Case] = [
+    (combination, version) for combination in all_combinations() for version in PYTHON_VERSIONS
+]
+Renderer = Callable[[Combination, str], Path]
+
+#: Files that differ between two renders with the same answers, by design.
+NONDETERMINISTIC = frozenset({".env"})
+
+
+def case_id(case: Case) -> str:
+    combination, version = case
+    return f"{combination_id(combination)}-py{version}"
+
+
+#: Seconds each case took to render, for the duration report.
+RENDER_SECONDS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def render(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Renderer:
+    """Render each case once per module (and per xdist worker)."""
+    root = tmp_path_factory.mktemp("render")
+    cache: dict[str, Path] = {}
+
+    def renderer(combination: Combination, python_version: str) -> Path:
+        key = case_id((dict(combination), python_version))
+        if key not in cache:
+            started = time.perf_counter()
+            cache[key] = generate(
+                template_repo, root / key, {**combination, "python_version": python_version}
+            )
+            RENDER_SECONDS[key] = time.perf_counter() - started
+        return cache[key]
+
+    return renderer
+
+
+@pytest.fixture(params=CASES, ids=case_id)
+def case(request: pytest.FixtureRequest) -> Case:
+    combination, version = request.param
+    return dict(combination), str(version)
+
+
+@pytest.fixture
+def project(case: Case, render: Renderer) -> Path:
+    return render(*case)
+
+
+def test_renders(
+    case: Case, render: Renderer, record_property: Callable[[str, object], None]
+) -> None:
+    project = render(*case)
+    if case_id(case) in RENDER_SECONDS:
+        record_property(DURATION_PREFIX + "render", RENDER_SECONDS[case_id(case)])
+    assert (project / ".copier-answers.yml").exists()
+    assert (project / "pyproject.toml").exists()
+
+
+@pytest.mark.parametrize("check", list(checks.ALL_CHECKS))
+def test_rendered_files(check: str, project: Path) -> None:
+    problems = checks.ALL_CHECKS[check](project)
+    assert not problems, "\n".join(problems)
+
+
+def test_no_file_of_an_option_not_taken(case: Case, project: Path) -> None:
+    problems = untaken_option_problems(project, case[0])
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("combination", list(all_combinations()), ids=combination_id)
+def test_rendering_is_deterministic(
+    combination: dict[str, str], template_repo: Path, tmp_path: Path
+) -> None:
+    first = generate(template_repo, tmp_path / "first" / "project", combination)
+    second = generate(template_repo, tmp_path / "second" / "project", combination)
+
+    def files(project: Path) -> dict[str, bytes]:
+        return {
+            str(path.relative_to(project)): path.read_bytes()
+            for path in checks.project_files(project)
+            if path.name not in NONDETERMINISTIC
+        }
+
+    first_files, second_files = files(first), files(second)
+    assert sorted(first_files) == sorted(second_files)
+    differing = [name for name in first_files if first_files[name] != second_files[name]]
+    assert not differing, f"two renders with the same answers differ in {differing}"
+
+
+@pytest.mark.parametrize(
+    "check", [checks.workflows_schema, checks.zizmor], ids=["schema", "zizmor"]
+)
+def test_template_repository_workflows(check: Callable[[Path], list[str]]) -> None:
+    """The template's own CI workflows pass the same offline checks."""
+    problems = check(REPO_ROOT)
+    assert not problems, "\n".join(problems)
+
+
+def test_python_version_is_applied(case: Case, project: Path) -> None:
+    version = case[1]
+    assert (project / ".python-version").read_text().strip() == version
+    pyproject = (project / "pyproject.toml").read_text()
+    assert f'requires-python = ">={version}"' in pyproject
+    assert f'target-version = "py{version.replace(".", "")}"' in pyproject
+    dockerfiles = [p for p in checks.project_files(project) if p.name.startswith("Dockerfile")]
+    assert any(f"python:{version}" in p.read_text() for p in dockerfiles), "base image version"
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """`.ci/run` runs exactly the test command the README gives."""
+    readme_commands = shell_commands(
+        section((REPO_ROOT / "README.md").read_text(), "Test the template")
+    )
+    pytest_commands = [command for command in readme_commands if "pytest" in command]
+    assert len(pytest_commands) == 1, readme_commands
+    ci_script = (REPO_ROOT / ".ci" / "run").read_text()
+    assert f'{pytest_commands[0]} "$@"' in ci_script

@@ -1,0 +1,1 @@
+"""Maintenance commands of the template repository (`uv run python -m tools.NAME`)."""
