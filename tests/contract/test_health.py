@@ -1,0 +1,32 @@
+"""Section 5: liveness and readiness."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.contract.client import assert_security_headers, assert_status, json_object, media_type
+from tests.contract.combinations import for_combinations
+
+pytestmark = [pytest.mark.contract, for_combinations()]
+
+
+def test_live_is_ok(client: httpx.Client) -> None:
+    response = client.get("/health/live")
+
+    assert_status(response, 200)
+    assert media_type(response.headers) == "application/json"
+    assert response.json() == {"status": "ok"}
+    assert_security_headers(response.headers)
+
+
+def test_ready_reports_the_database(client: httpx.Client) -> None:
+    response = client.get("/health/ready")
+
+    assert_status(response, 200)
+    body = json_object(response)
+    assert body["status"] == "ok", body
+    assert isinstance(body.get("checks"), dict), body
+    assert body["checks"].get("database") == "ok", body
+    assert all(value == "ok" for value in body["checks"].values()), body
+    assert response.elapsed.total_seconds() < 3, response.elapsed
