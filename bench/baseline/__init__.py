@@ -1,0 +1,1 @@
+"""The hand-written baseline the generated project is measured against."""
