@@ -108,15 +108,7 @@ BAD_INPUTS = (
 
 def _refusal(template: Path, destination: Path, answers: dict[str, str]) -> str:
     with pytest.raises(ValueError, match=r".") as refused:
-        run_copy(
-            str(template),
-            str(destination),
-            data={**BASE_ANSWERS, **answers},
-            defaults=True,
-            unsafe=False,
-            quiet=True,
-            vcs_ref="HEAD",
-        )
+        generate(template, destination, answers)
     return str(refused.value)
 
 
