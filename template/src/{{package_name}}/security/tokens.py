@@ -26,8 +26,6 @@ class IssuedToken:
 class TokenClaims:
     subject: uuid.UUID
     token_id: uuid.UUID
-    token_type: TokenType
-    expires_at: datetime
 
 
 class TokenCodec:
@@ -61,11 +59,6 @@ class TokenCodec:
             )
             if claims["type"] != expected_type:
                 raise InvalidTokenError(f"expected a {expected_type} token")
-            return TokenClaims(
-                subject=uuid.UUID(claims["sub"]),
-                token_id=uuid.UUID(claims["jti"]),
-                token_type=expected_type,
-                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
-            )
+            return TokenClaims(subject=uuid.UUID(claims["sub"]), token_id=uuid.UUID(claims["jti"]))
         except (jwt.PyJWTError, ValueError, TypeError) as error:
             raise InvalidTokenError(str(error)) from error
