@@ -1,0 +1,54 @@
+"""Request input validated against pydantic models; errors say where the problem is."""
+
+from typing import Any
+
+from flask import request
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from werkzeug.exceptions import UnsupportedMediaType
+
+
+class RequestValidationError(Exception):
+    """Input that does not fit its model: answered with 422 and the list of errors."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} validation error(s)")
+        self.errors = errors
+
+
+def _located(error: ValidationError, *where: str) -> RequestValidationError:
+    return RequestValidationError(
+        [
+            {"loc": [*where, *detail["loc"]], "msg": detail["msg"], "type": detail["type"]}
+            for detail in error.errors(include_url=False, include_input=False)
+        ]
+    )
+
+
+def json_body[Model: BaseModel](model: type[Model]) -> Model:
+    if not request.is_json:
+        raise UnsupportedMediaType
+    try:
+        return model.model_validate_json(request.get_data(cache=False))
+    except ValidationError as error:
+        raise _located(error, "body") from None
+
+
+def form_body[Model: BaseModel](model: type[Model]) -> Model:
+    try:
+        return model.model_validate(request.form.to_dict())
+    except ValidationError as error:
+        raise _located(error, "body") from None
+
+
+def query_parameters[Model: BaseModel](model: type[Model]) -> Model:
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        raise _located(error, "query") from None
+
+
+def path_parameter[Value](name: str, adapter: TypeAdapter[Value], raw: object) -> Value:
+    try:
+        return adapter.validate_python(raw)
+    except ValidationError as error:
+        raise _located(error, "path", name) from None
