@@ -24,11 +24,20 @@ def _located(error: ValidationError, *where: str) -> RequestValidationError:
     )
 
 
+def _body() -> bytes:
+    stream = request.stream
+    data = stream.read()
+    # A body without a declared length is cut off at MAX_CONTENT_LENGTH; the
+    # stream says so (413) only when it is read past that point.
+    stream.read(1)
+    return data
+
+
 def json_body[Model: BaseModel](model: type[Model]) -> Model:
     if not request.is_json:
         raise UnsupportedMediaType
     try:
-        return model.model_validate_json(request.get_data(cache=False))
+        return model.model_validate_json(_body())
     except ValidationError as error:
         raise _located(error, "body") from None
 
