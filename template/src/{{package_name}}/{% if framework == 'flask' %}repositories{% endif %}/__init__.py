@@ -1,0 +1,1 @@
+../{% if framework == 'fastapi' %}repositories{% endif %}/__init__.py

@@ -1,0 +1,1 @@
+../{% if framework == 'fastapi' %}services{% endif %}/__init__.py

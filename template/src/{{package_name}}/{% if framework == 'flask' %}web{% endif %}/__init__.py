@@ -1,0 +1,1 @@
+"""HTTP adapter (Flask): app factory, routes, request parsing, middleware, error mapping."""

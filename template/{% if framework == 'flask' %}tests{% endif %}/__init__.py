@@ -1,0 +1,1 @@
+../{% if framework == 'fastapi' %}tests{% endif %}/__init__.py
