@@ -18,7 +18,7 @@ Combination = Mapping[str, str]
 #: Every question whose answer changes which files are rendered, with its
 #: allowed values. The first value is the default.
 AXES: dict[str, tuple[str, ...]] = {
-    "framework": ("fastapi", "flask"),
+    "framework": ("fastapi", "flask", "django"),
     "database": ("postgresql", "sqlite"),
     "auth": ("jwt", "none"),
 }
@@ -46,6 +46,10 @@ COVERING_SET: tuple[dict[str, str], ...] = (
     {"framework": "flask", "database": "sqlite", "auth": "none"},
     {"framework": "flask", "database": "postgresql", "auth": "none"},
     {"framework": "flask", "database": "sqlite", "auth": "jwt"},
+    {"framework": "django", "database": "postgresql", "auth": "jwt"},
+    {"framework": "django", "database": "sqlite", "auth": "none"},
+    {"framework": "django", "database": "postgresql", "auth": "none"},
+    {"framework": "django", "database": "sqlite", "auth": "jwt"},
 )
 
 

@@ -21,7 +21,14 @@ Problems = list[str]
 #: Distribution names that belong to one framework each (present only when chosen).
 FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "fastapi": ("fastapi",),
-    "django": ("django",),
+    "django": (
+        "django",
+        "django-ninja",
+        "django-stubs",
+        "django-stubs-ext",
+        "pytest-django",
+        "whitenoise",
+    ),
     "flask": ("flask",),
 }
 DATABASE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,1 @@
+"""Django adapter: settings, URLs, django-ninja API, middleware, error mapping."""

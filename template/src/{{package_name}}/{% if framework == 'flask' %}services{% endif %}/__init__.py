@@ -1,1 +1,0 @@
-../{% if framework == 'fastapi' %}services{% endif %}/__init__.py
