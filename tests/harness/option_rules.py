@@ -29,7 +29,7 @@ FRAMEWORK_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
         "pytest-django",
         "whitenoise",
     ),
-    "flask": ("flask",),
+    "flask": ("flask", "apispec"),
 }
 DATABASE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "postgresql": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary"),
