@@ -21,6 +21,14 @@ AXES: dict[str, tuple[str, ...]] = {
     "framework": ("fastapi", "flask", "django"),
     "database": ("postgresql", "sqlite"),
     "auth": ("jwt", "none"),
+    "task_queue": ("none", "celery", "rq", "dramatiq"),
+    "broker": ("redis", "rabbitmq"),
+}
+
+#: Axes asked only when another answer makes them matter; a combination
+#: leaves them out otherwise.
+ASKED_WHEN: dict[str, Callable[[Combination], bool]] = {
+    "broker": lambda combination: combination["task_queue"] != "none",
 }
 
 
@@ -32,24 +40,132 @@ class Constraint:
     refuses: Callable[[Combination], bool]
 
 
-#: Combinations the questions refuse (none yet: every pair is supported).
-CONSTRAINTS: tuple[Constraint, ...] = ()
+#: Combinations the questions refuse, each with the reason the refusal gives.
+CONSTRAINTS: tuple[Constraint, ...] = (
+    Constraint(
+        "RQ keeps its queues in Redis and cannot use RabbitMQ",
+        lambda combination: (
+            combination.get("task_queue") == "rq" and combination.get("broker") == "rabbitmq"
+        ),
+    ),
+)
 
-#: Combinations the expensive tiers run: every value of every axis appears,
-#: every pair of database and auth appears for each framework.
+#: Combinations the expensive tiers run: every value of every axis appears;
+#: for each framework every pair of database and auth appears, and so does every
+#: queue and broker; each queue and broker meets both databases and both auth
+#: modes.
 COVERING_SET: tuple[dict[str, str], ...] = (
-    {"framework": "fastapi", "database": "postgresql", "auth": "jwt"},
-    {"framework": "fastapi", "database": "sqlite", "auth": "none"},
-    {"framework": "fastapi", "database": "postgresql", "auth": "none"},
-    {"framework": "fastapi", "database": "sqlite", "auth": "jwt"},
-    {"framework": "flask", "database": "postgresql", "auth": "jwt"},
-    {"framework": "flask", "database": "sqlite", "auth": "none"},
-    {"framework": "flask", "database": "postgresql", "auth": "none"},
-    {"framework": "flask", "database": "sqlite", "auth": "jwt"},
-    {"framework": "django", "database": "postgresql", "auth": "jwt"},
-    {"framework": "django", "database": "sqlite", "auth": "none"},
-    {"framework": "django", "database": "postgresql", "auth": "none"},
-    {"framework": "django", "database": "sqlite", "auth": "jwt"},
+    {"framework": "fastapi", "database": "postgresql", "auth": "jwt", "task_queue": "none"},
+    {"framework": "fastapi", "database": "sqlite", "auth": "none", "task_queue": "none"},
+    {
+        "framework": "fastapi",
+        "database": "postgresql",
+        "auth": "none",
+        "task_queue": "celery",
+        "broker": "redis",
+    },
+    {
+        "framework": "fastapi",
+        "database": "sqlite",
+        "auth": "jwt",
+        "task_queue": "celery",
+        "broker": "rabbitmq",
+    },
+    {
+        "framework": "fastapi",
+        "database": "postgresql",
+        "auth": "jwt",
+        "task_queue": "rq",
+        "broker": "redis",
+    },
+    {
+        "framework": "fastapi",
+        "database": "postgresql",
+        "auth": "jwt",
+        "task_queue": "dramatiq",
+        "broker": "rabbitmq",
+    },
+    {
+        "framework": "fastapi",
+        "database": "sqlite",
+        "auth": "none",
+        "task_queue": "dramatiq",
+        "broker": "redis",
+    },
+    {"framework": "flask", "database": "postgresql", "auth": "jwt", "task_queue": "none"},
+    {"framework": "flask", "database": "sqlite", "auth": "none", "task_queue": "none"},
+    {
+        "framework": "flask",
+        "database": "postgresql",
+        "auth": "jwt",
+        "task_queue": "celery",
+        "broker": "redis",
+    },
+    {
+        "framework": "flask",
+        "database": "postgresql",
+        "auth": "none",
+        "task_queue": "celery",
+        "broker": "rabbitmq",
+    },
+    {
+        "framework": "flask",
+        "database": "sqlite",
+        "auth": "none",
+        "task_queue": "rq",
+        "broker": "redis",
+    },
+    {
+        "framework": "flask",
+        "database": "sqlite",
+        "auth": "jwt",
+        "task_queue": "dramatiq",
+        "broker": "redis",
+    },
+    {
+        "framework": "flask",
+        "database": "postgresql",
+        "auth": "none",
+        "task_queue": "dramatiq",
+        "broker": "rabbitmq",
+    },
+    {"framework": "django", "database": "postgresql", "auth": "jwt", "task_queue": "none"},
+    {"framework": "django", "database": "sqlite", "auth": "none", "task_queue": "none"},
+    {
+        "framework": "django",
+        "database": "sqlite",
+        "auth": "jwt",
+        "task_queue": "celery",
+        "broker": "redis",
+    },
+    {
+        "framework": "django",
+        "database": "postgresql",
+        "auth": "jwt",
+        "task_queue": "celery",
+        "broker": "rabbitmq",
+    },
+    {
+        "framework": "django",
+        "database": "postgresql",
+        "auth": "none",
+        "task_queue": "rq",
+        "broker": "redis",
+    },
+    {
+        "framework": "django",
+        "database": "postgresql",
+        "auth": "none",
+        "task_queue": "dramatiq",
+        "broker": "redis",
+    },
+    {
+        "framework": "django",
+        "database": "sqlite",
+        "auth": "jwt",
+        "task_queue": "dramatiq",
+        "broker": "rabbitmq",
+    },
 )
 
 
@@ -57,22 +173,38 @@ def is_allowed(combination: Combination) -> bool:
     return not any(rule.refuses(combination) for rule in CONSTRAINTS)
 
 
+def asked(combination: Combination) -> dict[str, str]:
+    """The combination without the axes its other answers leave unasked."""
+    return {
+        name: value
+        for name, value in combination.items()
+        if name not in ASKED_WHEN or ASKED_WHEN[name](combination)
+    }
+
+
 def all_combinations() -> Iterator[dict[str, str]]:
-    """Every allowed combination of the axes."""
+    """Every allowed combination of the axes, each once."""
     names = list(AXES)
+    seen: set[tuple[tuple[str, str], ...]] = set()
     for values in itertools.product(*(AXES[name] for name in names)):
-        combination = dict(zip(names, values, strict=True))
-        if is_allowed(combination):
+        combination = asked(dict(zip(names, values, strict=True)))
+        key = tuple(combination.items())
+        if key not in seen and is_allowed(combination):
+            seen.add(key)
             yield combination
 
 
 def combination_id(combination: Combination) -> str:
-    """A short, stable name for test ids and folder names."""
-    return "-".join(combination[name] for name in AXES)
+    """A short, stable name for test ids and folder names (no queue: no suffix)."""
+    return "-".join(
+        combination[name]
+        for name in AXES
+        if name in combination and (name, combination[name]) != ("task_queue", "none")
+    )
 
 
 def defaults() -> dict[str, str]:
-    return {name: values[0] for name, values in AXES.items()}
+    return asked({name: values[0] for name, values in AXES.items()})
 
 
 def github_matrix() -> dict[str, list[dict[str, str]]]:

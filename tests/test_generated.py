@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -11,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
+from tests.harness.brokers import broker_namespace
 from tests.harness.databases import database_for, table_names
+from tests.harness.environment import uv_environment
 from tests.harness.params import combination_params
 from tests.harness.projects import generate, recorded_answers, run
 from tests.harness.readme import section, shell_commands
@@ -25,6 +29,8 @@ RecordProperty = Callable[[str, object], None]
 
 #: Commands a README may show that start a server: started, probed, stopped.
 SERVER_COMMANDS = ("make dev", "make serve")
+#: Seconds a worker started from the README must keep running.
+WORKER_WARMUP = 5
 COVERAGE_FLOOR = 90
 CHECK_TIMEOUT = 1200
 
@@ -44,6 +50,17 @@ def database_url(
     prefix = "gen_" + combination_id(combination).replace("-", "_")
     with database_for(combination["database"], prefix, tmp_path) as url:
         yield url
+
+
+@pytest.fixture
+def broker_settings(combination: Combination) -> Iterator[dict[str, str]]:
+    """BROKER_URL and TASK_QUEUE_NAME of a fresh broker namespace ({} without a queue)."""
+    if combination["task_queue"] == "none":
+        yield {}
+        return
+    prefix = "gen_" + combination_id(combination).replace("-", "_")
+    with broker_namespace(combination["broker"], prefix) as namespace:
+        yield namespace.settings()
 
 
 def test_migrate_brings_an_empty_database_to_the_schema(
@@ -88,13 +105,13 @@ def test_make_check_passes_against_the_real_database(
     combination: Combination,
     project_factory: ProjectFactory,
     database_url: str,
+    broker_settings: dict[str, str],
     record_property: RecordProperty,
 ) -> None:
     project = project_factory(combination)
     started = time.perf_counter()
-    result = run(
-        ["make", "check"], project, env={"DATABASE_URL": database_url}, timeout=CHECK_TIMEOUT
-    )
+    env = {"DATABASE_URL": database_url, **broker_settings}
+    result = run(["make", "check"], project, env=env, timeout=CHECK_TIMEOUT)
     record_property(DURATION_PREFIX + "make check", time.perf_counter() - started)
     output = result.stdout + result.stderr
 
@@ -114,8 +131,37 @@ def _start_and_probe(project: Path, env: dict[str, str], command: str, log: Path
         server.stop()
 
 
+def _start_worker_briefly(project: Path, env: dict[str, str], log: Path) -> None:
+    """`make worker` starts, keeps running, and stops on SIGTERM."""
+    environment = uv_environment(recorded_answers(project).get("python_version", "3.13"))
+    environment.update(env)
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["make", "worker"],
+            cwd=project,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        time.sleep(WORKER_WARMUP)
+        assert process.poll() is None, f"`make worker` exited:\n{log.read_text()[-3000:]}"
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            pytest.fail(f"`make worker` did not stop on SIGTERM:\n{log.read_text()[-3000:]}")
+
+
 def test_readme_quick_start_works_as_written(
-    combination: Combination, template_repo: Path, database_url: str, tmp_path: Path
+    combination: Combination,
+    template_repo: Path,
+    database_url: str,
+    broker_settings: dict[str, str],
+    tmp_path: Path,
 ) -> None:
     """Run the generated README's quick start in a fresh project, command by command."""
     project = generate(template_repo, tmp_path / "quickstart", combination)
@@ -123,7 +169,7 @@ def test_readme_quick_start_works_as_written(
     assert commands[:2] == ["make install", "make migrate"], commands
     # The section's `export` lines set up the shell the other commands run in.
     # The README's DATABASE_URL is a placeholder for the reader's database: use ours.
-    env: dict[str, str] = {}
+    env: dict[str, str] = dict(broker_settings)
     for command in commands:
         exported = re.fullmatch(r"export (\w+)=(.*)", command)
         if exported:
@@ -134,6 +180,8 @@ def test_readme_quick_start_works_as_written(
             continue  # done above; our fresh database stands in for `createdb`
         elif command in SERVER_COMMANDS:
             _start_and_probe(project, env, command, tmp_path / "server.log")
+        elif command == "make worker":
+            _start_worker_briefly(project, env, tmp_path / "worker.log")
         else:
             try:
                 run(["bash", "-c", command], project, env=env, timeout=600)

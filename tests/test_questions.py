@@ -17,7 +17,14 @@ from pytest_copie.plugin import Copie
 from tests.harness import checks
 from tests.harness.copier_config import choice_values, is_asked, questions, settings
 from tests.harness.projects import BASE_ANSWERS, generate
-from tests.option_space import AXES
+from tests.option_space import (
+    ASKED_WHEN,
+    AXES,
+    COVERING_SET,
+    all_combinations,
+    defaults,
+    is_allowed,
+)
 from tools import reserved_names
 
 pytestmark = pytest.mark.questions
@@ -102,6 +109,13 @@ BAD_INPUTS = (
     BadInput({"framework": "rails"}, "framework", AXES["framework"]),
     BadInput({"database": "mysql"}, "database", AXES["database"]),
     BadInput({"auth": "oauth"}, "auth", AXES["auth"]),
+    BadInput({"task_queue": "huey"}, "task_queue", AXES["task_queue"]),
+    BadInput({"task_queue": "celery", "broker": "kafka"}, "broker", AXES["broker"]),
+    BadInput(
+        {"task_queue": "rq", "broker": "rabbitmq"},
+        "broker",
+        ("RQ keeps its queues in Redis", "choose the redis broker", "Celery or Dramatiq"),
+    ),
     BadInput({"python_version": "3.11"}, "python_version", ("3.12", "3.13")),
 )
 
@@ -144,6 +158,7 @@ GOOD_INPUTS: tuple[dict[str, str], ...] = (
     {"author_name": "Zoë O'Neil", "author_email": "first.last+backend@mail.example.co.uk"},
     {"description": "Orders, invoices & refunds: one API (v2)."},
     {"python_version": "3.12"},
+    {"task_queue": "dramatiq", "broker": "rabbitmq"},
 )
 
 
@@ -179,6 +194,31 @@ def test_choices_equal_the_option_space(axis: str) -> None:
     assert question["default"] == AXES[axis][0], "the first value of an axis is its default"
 
 
+def test_broker_is_asked_only_with_a_queue(template_repo: Path, tmp_path: Path) -> None:
+    with_queue = generate(template_repo, tmp_path / "queue", {"task_queue": "rq"})
+    answers = yaml.safe_load((with_queue / ".copier-answers.yml").read_text())
+    assert answers["broker"] == "redis"
+    without = generate(template_repo, tmp_path / "none", {"task_queue": "none"})
+    assert "broker" not in yaml.safe_load((without / ".copier-answers.yml").read_text())
+
+
+def test_covering_set_covers_the_option_space() -> None:
+    """Every covered combination is allowed, and every value and required pair appears."""
+    assert all(is_allowed(combination) for combination in COVERING_SET)
+    assert all(combination in list(all_combinations()) for combination in COVERING_SET)
+    for axis, values in AXES.items():
+        assert {c[axis] for c in COVERING_SET if axis in c} == set(values), axis
+    queues = {(c["task_queue"], c.get("broker")) for c in all_combinations()}
+    for framework in AXES["framework"]:
+        rows = [c for c in COVERING_SET if c["framework"] == framework]
+        assert len({(c["database"], c["auth"]) for c in rows}) == 4, framework
+        assert {(c["task_queue"], c.get("broker")) for c in rows} == queues, framework
+    for queue in queues:
+        rows = [c for c in COVERING_SET if (c["task_queue"], c.get("broker")) == queue]
+        assert {c["database"] for c in rows} == set(AXES["database"]), queue
+        assert {c["auth"] for c in rows} == set(AXES["auth"]), queue
+
+
 def test_every_asked_question_helps_and_defaults() -> None:
     for name, question in QUESTIONS.items():
         if not is_asked(question):
@@ -207,7 +247,11 @@ def _dotenv(project: Path) -> dict[str, str]:
 
 def test_answers_file_records_every_asked_question(default_project: Path) -> None:
     answers: dict[str, Any] = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
-    asked = {name for name, question in QUESTIONS.items() if is_asked(question)}
+    asked = {
+        name
+        for name, question in QUESTIONS.items()
+        if is_asked(question) and (name not in ASKED_WHEN or ASKED_WHEN[name](defaults()))
+    }
     hidden = set(QUESTIONS) - asked
     assert asked <= set(answers), f"not recorded: {asked - set(answers)}"
     assert not hidden & set(answers), f"hidden questions recorded: {hidden & set(answers)}"

@@ -24,3 +24,9 @@ def for_combinations(**where: str) -> pytest.MarkDecorator:
     rather than skipped.
     """
     return pytest.mark.parametrize("combination", select(**where), ids=combination_id)
+
+
+def for_task_queues(**where: str) -> pytest.MarkDecorator:
+    """Parametrize `combination` over the covered combinations that have a task queue."""
+    combinations = [c for c in select(**where) if c["task_queue"] != "none"]
+    return pytest.mark.parametrize("combination", combinations, ids=combination_id)

@@ -95,11 +95,13 @@ def api(live: LiveServer, current_user: User | None) -> Iterator[httpx.Client]:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Attach the server's log to every failed contract test."""
+    """Attach the server's (and the worker's) log to every failed contract test."""
     report = yield
     if report.failed:
         for value in getattr(item, "funcargs", {}).values():
             server = getattr(value, "server", value)
             if isinstance(server, LiveServer):
                 report.sections.append(("server log (tail)", server.log_tail()))
+                if server.worker is not None:
+                    report.sections.append(("worker log (tail)", server.worker.log_tail()))
     return report

@@ -1,8 +1,8 @@
 """Start and stop a generated project exactly as production would.
 
 The operations interface (CONTRACT.md section 9) is the only thing used:
-environment variables, `make migrate` and `make serve`. Nothing here knows
-which framework the project uses.
+environment variables, `make migrate`, `make serve` and, with a task queue,
+`make worker`. Nothing here knows which framework or queue the project uses.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from tests.harness.brokers import broker_namespace
 from tests.harness.databases import database_for
 from tests.harness.environment import uv_environment
 from tests.harness.projects import recorded_answers, run
@@ -42,6 +43,8 @@ class LiveServer:
     secret_key: str
     log_path: Path
     process: subprocess.Popen[bytes]
+    #: The task worker, when the project has a queue (CONTRACT section 8).
+    worker: Worker | None = None
 
     @property
     def host(self) -> str:
@@ -62,6 +65,53 @@ class LiveServer:
         except OSError as error:
             return f"<no server log: {error}>"
         return text[-characters:]
+
+
+class Worker:
+    """`make worker` of a project, which a test may kill and start again."""
+
+    def __init__(self, project: Path, environment: Mapping[str, str], log_path: Path) -> None:
+        self._project = project
+        self._environment = dict(environment)
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        assert not self.is_running(), "the worker already runs"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                ["make", "worker"],
+                cwd=self._project,
+                env=self._environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker, every process of it, as a crash would."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        _wait_for_group(self.process, SHUTDOWN_TIMEOUT)
+        self.process = None
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop(self.process)
+            self.process = None
+
+    def log_tail(self, characters: int = 3000) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")[-characters:]
+        except OSError as error:
+            return f"<no worker log: {error}>"
 
 
 def wait_for_log_lines(server: LiveServer, needle: str, within: float = 3.0) -> list[str]:
@@ -182,15 +232,17 @@ def live_server(
     log_path: Path,
     *,
     migrate_database_url: str | None = None,
+    broker_settings: Mapping[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """Migrate, then `make serve` the project until the block ends.
 
     `migrate_database_url` lets a caller migrate through a direct connection
-    while the server itself talks to the database through a proxy.
+    while the server itself talks to the database through a proxy. With
+    `broker_settings` (a project with a task queue), `make worker` runs too.
     """
     port = free_port()
     secret_key = secrets.token_urlsafe(48)  # 64 URL-safe characters
-    settings = production_settings(database_url, port, secret_key)
+    settings = production_settings(database_url, port, secret_key) | dict(broker_settings or {})
     migrate(project, {**settings, "DATABASE_URL": migrate_database_url or database_url})
 
     environment = uv_environment(recorded_answers(project).get("python_version", "3.13"))
@@ -207,18 +259,25 @@ def live_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    worker = None
+    if broker_settings is not None:
+        worker = Worker(project, environment, log_path.with_suffix(".worker.log"))
+        worker.start()
     server = LiveServer(
         project=project,
         base_url=f"http://127.0.0.1:{port}",
         secret_key=secret_key,
         log_path=log_path,
         process=process,
+        worker=worker,
     )
     try:
         _wait_until_live(server)
         yield server
     finally:
         stop(process)
+        if worker is not None:
+            worker.stop()
 
 
 class ServerPool:
@@ -259,8 +318,19 @@ class ServerPool:
         database_url = self._resources.enter_context(
             database_for(combination["database"], prefix, self._workdir)
         )
+        broker_settings = None
+        if combination["task_queue"] != "none":
+            namespace = self._resources.enter_context(
+                broker_namespace(combination["broker"], prefix)
+            )
+            broker_settings = namespace.settings()
         return self._resources.enter_context(
-            live_server(project, database_url, self._workdir / f"{key}.log")
+            live_server(
+                project,
+                database_url,
+                self._workdir / f"{key}.log",
+                broker_settings=broker_settings,
+            )
         )
 
     def close(self) -> None:

@@ -54,7 +54,9 @@ class OutageRig:
     auth_enabled: bool
 
 
-@pytest.fixture(scope="module", params=select(database="postgresql"), ids=combination_id)
+@pytest.fixture(
+    scope="module", params=select(database="postgresql", task_queue="none"), ids=combination_id
+)
 def rig(
     request: pytest.FixtureRequest,
     project_factory: ProjectFactory,

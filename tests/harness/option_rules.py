@@ -35,6 +35,11 @@ DATABASE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "postgresql": ("asyncpg", "psycopg", "psycopg2", "psycopg2-binary"),
     "sqlite": ("aiosqlite",),
 }
+QUEUE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "celery": ("celery", "celery-types"),
+    "rq": ("rq", "django-rq"),
+    "dramatiq": ("dramatiq", "django-dramatiq"),
+}
 AUTH_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "jwt": ("pyjwt", "pwdlib", "argon2-cffi", "passlib", "python-multipart", "email-validator"),
 }
@@ -94,12 +99,13 @@ def _dependencies(project: Path, combination: Combination) -> Problems:
         ("framework", FRAMEWORK_DISTRIBUTIONS),
         ("database", DATABASE_DISTRIBUTIONS),
         ("auth", AUTH_DISTRIBUTIONS),
+        ("task_queue", QUEUE_DISTRIBUTIONS),
     ):
         for value, distributions in table.items():
-            if value == combination[axis]:
+            if value == combination.get(axis):
                 continue
             problems += [
-                f"pyproject.toml depends on {name} although {axis} = {combination[axis]}"
+                f"pyproject.toml depends on {name} although {axis} = {combination.get(axis)}"
                 for name in distributions
                 if name in declared
             ]
@@ -157,6 +163,49 @@ def _database(project: Path, combination: Combination) -> Problems:
     ]
 
 
+#: Words that name each queue library, and each broker, in code and configuration.
+_QUEUE_TRACES: dict[str, re.Pattern[str]] = {
+    "celery": re.compile(r"celery", re.I),
+    "rq": re.compile(r"\brq\b|django_rq|django-rq|rqworker", re.I),
+    "dramatiq": re.compile(r"dramatiq", re.I),
+}
+_BROKER_TRACES: dict[str, re.Pattern[str]] = {
+    "redis": re.compile(r"redis", re.I),
+    "rabbitmq": re.compile(r"rabbitmq|amqp", re.I),
+}
+#: Traces of background work at all, for projects without a queue.
+_TASK_TRACE = re.compile(r"BROKER_URL|task_runs|TASK_QUEUE|make worker", re.I)
+
+
+def _task_queue(project: Path, combination: Combination) -> Problems:
+    files = [path for path in project_files(project) if path.name != ".copier-answers.yml"]
+    queue = combination["task_queue"]
+    if queue == "none":
+        tasks_packages = [
+            str(path.relative_to(project)) for path in files if "tasks" in path.parent.parts
+        ]
+        found = _mentions(files, _TASK_TRACE, project)
+        for pattern in (*_QUEUE_TRACES.values(), _BROKER_TRACES["rabbitmq"]):
+            found += _mentions(files, pattern, project)
+        return [f"task_queue = none but a tasks package has {path}" for path in tasks_packages] + [
+            f"task_queue = none but background work appears in {line}" for line in found
+        ]
+    problems = [
+        f"task_queue = {queue} but {other} appears in {line}"
+        for other, pattern in _QUEUE_TRACES.items()
+        if other != queue
+        for line in _mentions(files, pattern, project)
+    ]
+    broker = combination["broker"]
+    problems += [
+        f"broker = {broker} but {other} appears in {line}"
+        for other, pattern in _BROKER_TRACES.items()
+        if other != broker
+        for line in _mentions(files, pattern, project)
+    ]
+    return problems
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -167,6 +216,7 @@ RULES: tuple[Rule, ...] = (
     Rule("no dependency of an option not taken", _dependencies),
     Rule("auth files and tables match the auth answer", _auth),
     Rule("database traces match the database answer", _database),
+    Rule("queue and broker traces match the task_queue and broker answers", _task_queue),
 )
 
 

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from tests.harness import checks
+from tests.harness.brokers import broker_namespace
 from tests.harness.databases import database_for
 from tests.harness.environment import REPO_ROOT
 from tests.harness.option_rules import untaken_option_problems
@@ -85,19 +86,22 @@ def run_chain(
         if not report.run("fresh database", create_database):
             return
         env = {"DATABASE_URL": database[0]}
+        if answers.get("task_queue", "none") != "none":
+            namespace = stack.enter_context(broker_namespace(answers["broker"], "smoke"))
+            env |= namespace.settings()
         if not report.run("make migrate (empty database)", lambda: _make(project, "migrate", env)):
             return
         if not report.run("make check", lambda: _make(project, "check", env)):
             return
-        _serve_and_call(project, combination, database[0], workdir, report)
+        _serve_and_call(project, combination, env, workdir, report)
     if contract and (REPO_ROOT / "tests" / "contract").is_dir():
         report.run("contract suite (tests/contract)", lambda: _contract(combination))
 
 
 def _serve_and_call(
-    project: Path, combination: Combination, database_url: str, workdir: Path, report: Report
+    project: Path, combination: Combination, env: dict[str, str], workdir: Path, report: Report
 ) -> None:
-    environment = production_environment(database_url, free_port())
+    environment = production_environment(env["DATABASE_URL"], free_port()) | env
     version = recorded_answers(project).get("python_version", "3.13")
     log = workdir / f"{combination_id(combination)}-serve.log"
     server_box: list[Server] = []

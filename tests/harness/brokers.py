@@ -1,0 +1,71 @@
+"""Throwaway task-queue namespaces on the machine's shared brokers, one per use.
+
+A RabbitMQ run gets its own virtual host, deleted afterwards with everything
+in it. A Redis run gets its own queue name, which the projects use as the
+prefix of their keys; the keys are deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import redis
+
+from tests.harness.environment import RABBITMQ_URL, REDIS_URL
+
+
+@dataclass(frozen=True)
+class BrokerNamespace:
+    """What a project's settings need to use its own corner of a broker."""
+
+    broker_url: str
+    queue_name: str
+
+    def settings(self) -> dict[str, str]:
+        return {"BROKER_URL": self.broker_url, "TASK_QUEUE_NAME": self.queue_name}
+
+
+def _rabbitmqctl(*arguments: str) -> None:
+    command = shutil.which("rabbitmqctl")
+    if command is None:
+        raise AssertionError("rabbitmqctl is not installed: the RabbitMQ tests need it")
+    subprocess.run([command, "--quiet", *arguments], check=True, capture_output=True, timeout=60)
+
+
+@contextmanager
+def rabbitmq_namespace(prefix: str) -> Iterator[BrokerNamespace]:
+    vhost = f"{prefix}_{secrets.token_hex(4)}"
+    _rabbitmqctl("add_vhost", vhost)
+    try:
+        _rabbitmqctl("set_permissions", "--vhost", vhost, "guest", ".*", ".*", ".*")
+        yield BrokerNamespace(f"{RABBITMQ_URL.rstrip('/')}/{vhost}", vhost)
+    finally:
+        _rabbitmqctl("delete_vhost", vhost)
+
+
+@contextmanager
+def redis_namespace(prefix: str) -> Iterator[BrokerNamespace]:
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    try:
+        yield BrokerNamespace(REDIS_URL, name)
+    finally:
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            keys = list(client.scan_iter(match=f"*{name}*", count=1000))
+            if keys:
+                client.delete(*keys)
+        finally:
+            client.close()
+
+
+@contextmanager
+def broker_namespace(broker: str, prefix: str) -> Iterator[BrokerNamespace]:
+    """A fresh namespace on the shared `redis` or `rabbitmq` broker."""
+    factory = rabbitmq_namespace if broker == "rabbitmq" else redis_namespace
+    with factory(prefix) as namespace:
+        yield namespace
