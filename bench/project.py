@@ -15,14 +15,20 @@ class Answers:
     project_name: str = "Bench Service"
     database: str = "postgresql"
     auth: str = "jwt"
+    task_queue: str = "none"
+    broker: str | None = None
 
     def as_data(self) -> dict[str, str]:
-        return {
+        data = {
             "project_name": self.project_name,
             "framework": self.framework,
             "database": self.database,
             "auth": self.auth,
+            "task_queue": self.task_queue,
         }
+        if self.broker is not None:
+            data["broker"] = self.broker
+        return data
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,9 @@ class GeneratedProject:
 
     def serve_argv(self) -> list[str]:
         return ["make", "serve"]
+
+    def worker_argv(self) -> list[str]:
+        return ["make", "worker"]
 
     def installed_versions(self, distributions: Iterable[str]) -> dict[str, str]:
         """Versions of the given distributions in the project's environment."""

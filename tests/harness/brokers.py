@@ -7,7 +7,9 @@ prefix of their keys; the keys are deleted afterwards.
 
 from __future__ import annotations
 
+import os
 import secrets
+import shlex
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -31,10 +33,14 @@ class BrokerNamespace:
 
 
 def _rabbitmqctl(*arguments: str) -> None:
-    command = shutil.which("rabbitmqctl")
-    if command is None:
-        raise AssertionError("rabbitmqctl is not installed: the RabbitMQ tests need it")
-    subprocess.run([command, "--quiet", *arguments], check=True, capture_output=True, timeout=60)
+    """The local rabbitmqctl, or TEST_RABBITMQCTL (`docker exec rabbitmq rabbitmqctl`)."""
+    configured = os.environ.get("TEST_RABBITMQCTL")
+    command = shlex.split(configured) if configured else [shutil.which("rabbitmqctl") or ""]
+    if not command[0]:
+        raise AssertionError(
+            "rabbitmqctl is not installed: the RabbitMQ tests need it (or set TEST_RABBITMQCTL)"
+        )
+    subprocess.run([*command, "--quiet", *arguments], check=True, capture_output=True, timeout=60)
 
 
 @contextmanager
