@@ -1,0 +1,1 @@
+"""Background tasks on RQ: the queue (broker.py), the worker (worker.py) and the jobs."""

@@ -1,1 +1,0 @@
-../{% if framework == 'fastapi' %}tests{% endif %}/__init__.py
