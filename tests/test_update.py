@@ -18,15 +18,20 @@ from tests.harness.history import (
     working_tree,
 )
 from tests.harness.projects import generate
-from tests.option_space import COVERING_SET, Combination, combination_id
+from tests.option_space import AXES, COVERING_SET, Combination, combination_id
 
 pytestmark = pytest.mark.update
 
-#: One PostgreSQL + jwt and one SQLite + none project, from the covering set.
+#: Per framework, its project without a task queue and its first with one.
 UPDATED = [
-    combination
-    for combination in COVERING_SET
-    if (combination["database"], combination["auth"]) in {("postgresql", "jwt"), ("sqlite", "none")}
+    next(
+        combination
+        for combination in COVERING_SET
+        if combination["framework"] == framework
+        and (combination["task_queue"] != "none") == with_queue
+    )
+    for framework in AXES["framework"]
+    for with_queue in (False, True)
 ]
 
 #: The older release says this in its README; the newer one no longer does.

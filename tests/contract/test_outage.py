@@ -10,6 +10,7 @@ server must serve again once the proxy is restored, without a restart.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -41,8 +42,9 @@ from tests.contract.outage import (
 )
 from tests.contract.proxy import TcpProxy
 from tests.contract.server import SHUTDOWN_TIMEOUT, LiveServer, live_server, stop, with_port
+from tests.harness.brokers import broker_namespace
 from tests.harness.databases import postgres_database
-from tests.option_space import Combination, combination_id
+from tests.option_space import AXES, Combination, combination_id
 
 pytestmark = pytest.mark.contract
 
@@ -54,9 +56,14 @@ class OutageRig:
     auth_enabled: bool
 
 
-@pytest.fixture(
-    scope="module", params=select(database="postgresql", task_queue="none"), ids=combination_id
-)
+#: One PostgreSQL combination per framework: the outage is the database's, the
+#: same whatever else the project uses.
+OUTAGE_COMBINATIONS = [
+    select(framework=framework, database="postgresql")[0] for framework in AXES["framework"]
+]
+
+
+@pytest.fixture(scope="module", params=OUTAGE_COMBINATIONS, ids=combination_id)
 def rig(
     request: pytest.FixtureRequest,
     project_factory: ProjectFactory,
@@ -67,18 +74,24 @@ def rig(
     project = project_factory(combination)
     workdir: Path = tmp_path_factory.mktemp("outage")
     prefix = f"contract_outage_{combination_id(combination).replace('-', '_')}"
-    with postgres_database(prefix) as database_url:
+    with ExitStack() as resources:
+        database_url = resources.enter_context(postgres_database(prefix))
+        broker_settings = None
+        if combination["task_queue"] != "none":
+            namespace = resources.enter_context(broker_namespace(combination["broker"], prefix))
+            broker_settings = namespace.settings()
         target_port = urlsplit(database_url).port or 5432
-        with (
-            TcpProxy("127.0.0.1", target_port) as proxy,
+        proxy = resources.enter_context(TcpProxy("127.0.0.1", target_port))
+        server = resources.enter_context(
             live_server(
                 project,
                 with_port(database_url, proxy.port),
                 workdir / "server.log",
                 migrate_database_url=database_url,
-            ) as server,
-        ):
-            yield OutageRig(server, proxy, combination["auth"] == "jwt")
+                broker_settings=broker_settings,
+            )
+        )
+        yield OutageRig(server, proxy, combination["auth"] == "jwt")
 
 
 @dataclass(frozen=True)
