@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.option_space import COVERING_SET, Combination, combination_id
+from tests.harness.params import combination_params
+from tests.option_space import COVERING_SET, Combination
 
 
 def select(**where: str) -> list[Combination]:
@@ -21,12 +22,13 @@ def for_combinations(**where: str) -> pytest.MarkDecorator:
 
     Tests that make no sense for a combination (auth tests without auth, an
     outage of a database reached over TCP) are not generated for it at all,
-    rather than skipped.
+    rather than skipped. Each combination's tests share one xdist group, so
+    one worker runs them all against one server.
     """
-    return pytest.mark.parametrize("combination", select(**where), ids=combination_id)
+    return pytest.mark.parametrize("combination", combination_params(select(**where)))
 
 
 def for_task_queues(**where: str) -> pytest.MarkDecorator:
     """Parametrize `combination` over the covered combinations that have a task queue."""
     combinations = [c for c in select(**where) if c["task_queue"] != "none"]
-    return pytest.mark.parametrize("combination", combinations, ids=combination_id)
+    return pytest.mark.parametrize("combination", combination_params(combinations))

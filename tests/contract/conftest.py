@@ -91,6 +91,22 @@ def api(live: LiveServer, current_user: User | None) -> Iterator[httpx.Client]:
         yield authorized
 
 
+def _combination_of(item: pytest.Item) -> str:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec is not None else {}
+    combination = params.get("combination", params.get("rig"))
+    return combination_id(combination) if isinstance(combination, dict) else ""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run each combination's contract tests one after another, so its server
+    starts once and stops before the next combination's starts."""
+    positions = [i for i, item in enumerate(items) if "contract" in item.keywords]
+    ordered = sorted((items[i] for i in positions), key=_combination_of)
+    for position, item in zip(positions, ordered, strict=True):
+        items[position] = item
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

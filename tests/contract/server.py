@@ -299,6 +299,10 @@ class ServerPool:
         if key in self._failures:
             raise AssertionError(f"the {key} server could not start:\n{self._failures[key]}")
         if key not in self._servers:
+            # The tests of a combination run one after another (see the contract
+            # conftest): one server at a time keeps the shared database server's
+            # connections and the machine's cores for the one in use.
+            self.close()
             try:
                 self._servers[key] = self._start(key, combination)
             except Exception as error:
@@ -335,3 +339,4 @@ class ServerPool:
 
     def close(self) -> None:
         self._resources.close()
+        self._servers.clear()

@@ -44,6 +44,7 @@ from tests.contract.proxy import TcpProxy
 from tests.contract.server import SHUTDOWN_TIMEOUT, LiveServer, live_server, stop, with_port
 from tests.harness.brokers import broker_namespace
 from tests.harness.databases import postgres_database
+from tests.harness.params import combination_params
 from tests.option_space import AXES, Combination, combination_id
 
 pytestmark = pytest.mark.contract
@@ -63,7 +64,7 @@ OUTAGE_COMBINATIONS = [
 ]
 
 
-@pytest.fixture(scope="module", params=OUTAGE_COMBINATIONS, ids=combination_id)
+@pytest.fixture(scope="module", params=combination_params(OUTAGE_COMBINATIONS))
 def rig(
     request: pytest.FixtureRequest,
     project_factory: ProjectFactory,
