@@ -69,6 +69,16 @@ def wait_until_finished(api: httpx.Client, task_id: str, within: float) -> JsonO
         time.sleep(0.1)
 
 
+def assert_all_echoed(
+    api: httpx.Client, worker: Worker, accepted: list[JsonObject], prefix: str, within: float
+) -> None:
+    """Each accepted ping `f"{prefix} {n}"` ends succeeded with its own echo."""
+    for n, entry in enumerate(accepted):
+        body = wait_until_finished(api, entry["task_id"], within)
+        assert body["status"] == "succeeded", f"{body}\n--- worker log ---\n{worker.log_tail()}"
+        assert body["result"] == {"echo": f"{prefix} {n}"}
+
+
 @pytest.fixture
 def worker_ready(live: LiveServer, api: httpx.Client) -> Worker:
     """The live worker, once it has finished a first task."""
@@ -134,12 +144,7 @@ def test_a_task_queued_while_no_worker_runs_waits_and_then_succeeds(
         assert {task(api, a["task_id"])["status"] for a in accepted} == {"queued"}
     finally:
         worker_ready.start()
-    for n, entry in enumerate(accepted):
-        body = wait_until_finished(api, entry["task_id"], WORKER_START_WITHIN)
-        assert body["status"] == "succeeded", (
-            f"{body}\n--- worker log ---\n{worker_ready.log_tail()}"
-        )
-        assert body["result"] == {"echo": f"while down {n}"}
+    assert_all_echoed(api, worker_ready, accepted, "while down", WORKER_START_WITHIN)
 
 
 def test_tasks_survive_a_worker_crash(api: httpx.Client, worker_ready: Worker) -> None:
@@ -147,9 +152,4 @@ def test_tasks_survive_a_worker_crash(api: httpx.Client, worker_ready: Worker) -
     accepted = [queue_ping(api, f"crash {n}") for n in range(20)]
     worker_ready.kill()
     worker_ready.start()
-    for n, entry in enumerate(accepted):
-        body = wait_until_finished(api, entry["task_id"], REDELIVERY_WITHIN)
-        assert body["status"] == "succeeded", (
-            f"{body}\n--- worker log ---\n{worker_ready.log_tail()}"
-        )
-        assert body["result"] == {"echo": f"crash {n}"}
+    assert_all_echoed(api, worker_ready, accepted, "crash", REDELIVERY_WITHIN)
