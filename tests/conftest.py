@@ -16,6 +16,31 @@ from tests.option_space import Combination, combination_id
 ProjectFactory = Callable[[Combination], Path]
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--combination",
+        metavar="ID",
+        help="run only the tests of this combination of the covering set (its exact id, "
+        "e.g. fastapi-postgresql-jwt; `-k` would also match the ids it is a prefix of)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = config.getoption("--combination")
+    if wanted is None:
+        return
+    selected, deselected = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        combination = params.params.get("combination") if params is not None else None
+        if combination is not None and combination_id(combination) == wanted:
+            selected.append(item)
+        else:
+            deselected.append(item)
+    config.hook.pytest_deselected(items=deselected)
+    items[:] = selected
+
+
 @pytest.fixture(scope="session")
 def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The template's working tree, committed into a throwaway repository."""
