@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from tests.contract.mail_sink import mail_settings
 from tests.harness.brokers import broker_namespace
 from tests.harness.databases import database_for
 from tests.harness.environment import uv_environment
@@ -152,6 +153,8 @@ def production_settings(database_url: str, port: int, secret_key: str) -> dict[s
         "WEB_CONCURRENCY": "2",
         "CORS_ORIGINS": ALLOWED_ORIGIN,
         "LOG_LEVEL": "INFO",
+        # Read only by projects that send e-mail (auth=jwt with a task queue).
+        **mail_settings(),
     }
 
 

@@ -206,6 +206,41 @@ def _task_queue(project: Path, combination: Combination) -> Problems:
     return problems
 
 
+#: Traces of the welcome e-mail: its settings, its code and its test server.
+_MAIL_TRACE = re.compile(
+    r"\b(EMAIL_BACKEND|EMAIL_FROM|DEFAULT_FROM_EMAIL|SMTP_[A-Z_]+|email_backend|email_from|smtp_\w+)"
+    r"|aiosmtpd|smtplib|welcome.e-?mail",
+    re.I,
+)
+#: File names only a project with the welcome e-mail has.
+_MAIL_FILE = re.compile(
+    r"(^|/)(mail|smtp_server|test_mail|test_welcome_email|welcome_email)(\.py|/)"
+)
+
+
+def _welcome_email(project: Path, combination: Combination) -> Problems:
+    """The welcome e-mail exists exactly when there are users and a queue to send it."""
+    files = [path for path in project_files(project) if path.name != ".copier-answers.yml"]
+    has_aiosmtpd = "aiosmtpd" in declared_distributions(project)
+    if combination["auth"] == "jwt" and combination["task_queue"] != "none":
+        problems = [] if has_aiosmtpd else ["the welcome e-mail's tests need aiosmtpd"]
+        if not any("welcome_email" in (text_of(path) or "") for path in files):
+            problems.append("auth = jwt with a task queue but no welcome_email task")
+        return problems
+    reason = "auth = none" if combination["auth"] == "none" else "task_queue = none"
+    mentions = _mentions(files, _MAIL_TRACE, project)
+    mail_files = [
+        str(path.relative_to(project))
+        for path in files
+        if _MAIL_FILE.search(str(path.relative_to(project)))
+    ]
+    return (
+        ([f"{reason} but pyproject.toml depends on aiosmtpd"] if has_aiosmtpd else [])
+        + [f"{reason} but {path} exists" for path in mail_files]
+        + [f"{reason} but e-mail appears in {line}" for line in mentions]
+    )
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -217,6 +252,7 @@ RULES: tuple[Rule, ...] = (
     Rule("auth files and tables match the auth answer", _auth),
     Rule("database traces match the database answer", _database),
     Rule("queue and broker traces match the task_queue and broker answers", _task_queue),
+    Rule("the welcome e-mail exists only with auth = jwt and a task queue", _welcome_email),
 )
 
 
