@@ -7,6 +7,7 @@ import pytest
 
 from tests.contract.client import assert_security_headers, assert_status, json_object, media_type
 from tests.contract.combinations import for_combinations
+from tests.option_space import Combination
 
 pytestmark = [pytest.mark.contract, for_combinations()]
 
@@ -20,13 +21,21 @@ def test_live_is_ok(client: httpx.Client) -> None:
     assert_security_headers(response.headers)
 
 
-def test_ready_reports_the_database(client: httpx.Client) -> None:
+def expected_checks(combination: Combination) -> set[str]:
+    """The readiness checks of a project: one per dependency it has."""
+    checks = {"database"}
+    if combination.get("cache") == "redis":
+        checks.add("cache")
+    return checks
+
+
+def test_ready_reports_every_dependency(client: httpx.Client, combination: Combination) -> None:
     response = client.get("/health/ready")
 
     assert_status(response, 200)
     body = json_object(response)
     assert body["status"] == "ok", body
     assert isinstance(body.get("checks"), dict), body
-    assert body["checks"].get("database") == "ok", body
+    assert set(body["checks"]) == expected_checks(combination), body
     assert all(value == "ok" for value in body["checks"].values()), body
     assert response.elapsed.total_seconds() < 3, response.elapsed
