@@ -23,6 +23,7 @@ AXES: dict[str, tuple[str, ...]] = {
     "auth": ("jwt", "none"),
     "task_queue": ("none", "celery", "rq", "dramatiq"),
     "broker": ("redis", "rabbitmq"),
+    "cache": ("none", "redis"),
 }
 
 #: Axes asked only when another answer makes them matter; a combination
@@ -53,15 +54,25 @@ CONSTRAINTS: tuple[Constraint, ...] = (
 #: Combinations the expensive tiers run: every value of every axis appears;
 #: for each framework every pair of database and auth appears, and so does every
 #: queue and broker (or none); each of those meets both databases and both auth
-#: modes across the frameworks.
+#: modes across the frameworks, except RQ, which meets JWT only: it appears once
+#: per framework, and every framework runs each queue with JWT auth (the welcome
+#: e-mail exists only there). Each cache value meets every framework, database,
+#: auth mode, queue (none included) and broker.
 COVERING_SET: tuple[dict[str, str], ...] = (
-    {"framework": "fastapi", "database": "postgresql", "auth": "jwt", "task_queue": "none"},
+    {
+        "framework": "fastapi",
+        "database": "postgresql",
+        "auth": "jwt",
+        "task_queue": "none",
+        "cache": "redis",
+    },
     {
         "framework": "fastapi",
         "database": "sqlite",
-        "auth": "none",
+        "auth": "jwt",
         "task_queue": "celery",
         "broker": "redis",
+        "cache": "redis",
     },
     {
         "framework": "fastapi",
@@ -69,6 +80,7 @@ COVERING_SET: tuple[dict[str, str], ...] = (
         "auth": "none",
         "task_queue": "celery",
         "broker": "rabbitmq",
+        "cache": "redis",
     },
     {
         "framework": "fastapi",
@@ -76,6 +88,7 @@ COVERING_SET: tuple[dict[str, str], ...] = (
         "auth": "jwt",
         "task_queue": "rq",
         "broker": "redis",
+        "cache": "none",
     },
     {
         "framework": "fastapi",
@@ -83,6 +96,7 @@ COVERING_SET: tuple[dict[str, str], ...] = (
         "auth": "jwt",
         "task_queue": "dramatiq",
         "broker": "redis",
+        "cache": "redis",
     },
     {
         "framework": "fastapi",
@@ -90,14 +104,22 @@ COVERING_SET: tuple[dict[str, str], ...] = (
         "auth": "none",
         "task_queue": "dramatiq",
         "broker": "rabbitmq",
+        "cache": "redis",
     },
-    {"framework": "flask", "database": "sqlite", "auth": "none", "task_queue": "none"},
+    {
+        "framework": "flask",
+        "database": "sqlite",
+        "auth": "none",
+        "task_queue": "none",
+        "cache": "none",
+    },
     {
         "framework": "flask",
         "database": "postgresql",
-        "auth": "jwt",
+        "auth": "none",
         "task_queue": "celery",
         "broker": "redis",
+        "cache": "redis",
     },
     {
         "framework": "flask",
@@ -105,49 +127,62 @@ COVERING_SET: tuple[dict[str, str], ...] = (
         "auth": "jwt",
         "task_queue": "celery",
         "broker": "rabbitmq",
+        "cache": "redis",
     },
     {
         "framework": "flask",
         "database": "postgresql",
-        "auth": "none",
-        "task_queue": "rq",
-        "broker": "redis",
-    },
-    {
-        "framework": "flask",
-        "database": "sqlite",
-        "auth": "none",
-        "task_queue": "dramatiq",
-        "broker": "redis",
-    },
-    {
-        "framework": "flask",
-        "database": "postgresql",
-        "auth": "jwt",
-        "task_queue": "dramatiq",
-        "broker": "rabbitmq",
-    },
-    {"framework": "django", "database": "postgresql", "auth": "none", "task_queue": "none"},
-    {
-        "framework": "django",
-        "database": "postgresql",
-        "auth": "jwt",
-        "task_queue": "celery",
-        "broker": "redis",
-    },
-    {
-        "framework": "django",
-        "database": "sqlite",
-        "auth": "none",
-        "task_queue": "celery",
-        "broker": "rabbitmq",
-    },
-    {
-        "framework": "django",
-        "database": "sqlite",
         "auth": "jwt",
         "task_queue": "rq",
         "broker": "redis",
+        "cache": "redis",
+    },
+    {
+        "framework": "flask",
+        "database": "sqlite",
+        "auth": "none",
+        "task_queue": "dramatiq",
+        "broker": "redis",
+        "cache": "redis",
+    },
+    {
+        "framework": "flask",
+        "database": "postgresql",
+        "auth": "jwt",
+        "task_queue": "dramatiq",
+        "broker": "rabbitmq",
+        "cache": "none",
+    },
+    {
+        "framework": "django",
+        "database": "postgresql",
+        "auth": "none",
+        "task_queue": "none",
+        "cache": "redis",
+    },
+    {
+        "framework": "django",
+        "database": "postgresql",
+        "auth": "jwt",
+        "task_queue": "celery",
+        "broker": "redis",
+        "cache": "none",
+    },
+    {
+        "framework": "django",
+        "database": "sqlite",
+        "auth": "none",
+        "task_queue": "celery",
+        "broker": "rabbitmq",
+        "cache": "redis",
+    },
+    {
+        "framework": "django",
+        "database": "sqlite",
+        "auth": "jwt",
+        "task_queue": "rq",
+        "broker": "redis",
+        "cache": "none",
     },
     {
         "framework": "django",
@@ -155,6 +190,7 @@ COVERING_SET: tuple[dict[str, str], ...] = (
         "auth": "none",
         "task_queue": "dramatiq",
         "broker": "redis",
+        "cache": "none",
     },
     {
         "framework": "django",
@@ -162,6 +198,7 @@ COVERING_SET: tuple[dict[str, str], ...] = (
         "auth": "jwt",
         "task_queue": "dramatiq",
         "broker": "rabbitmq",
+        "cache": "none",
     },
 )
 
@@ -191,13 +228,24 @@ def all_combinations() -> Iterator[dict[str, str]]:
             yield combination
 
 
+#: Axes whose value "none" is left out of a combination's id.
+_SILENT_NONE = frozenset({"task_queue", "cache"})
+
+
 def combination_id(combination: Combination) -> str:
-    """A short, stable name for test ids and folder names (no queue: no suffix)."""
-    return "-".join(
-        combination[name]
-        for name in AXES
-        if name in combination and (name, combination[name]) != ("task_queue", "none")
-    )
+    """A short, stable name for test ids and folder names.
+
+    Values left at "none" add nothing for the queue and the cache, so ids of
+    combinations without them stay as they were; the Redis cache shows as
+    `redis-cache`, never to be read as the broker's `redis`.
+    """
+    parts = []
+    for name in AXES:
+        value = combination.get(name)
+        if value is None or (name in _SILENT_NONE and value == "none"):
+            continue
+        parts.append(f"{value}-cache" if name == "cache" else value)
+    return "-".join(parts)
 
 
 def defaults() -> dict[str, str]:

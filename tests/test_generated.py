@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ProjectFactory
-from tests.harness.brokers import broker_namespace
+from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import database_for, table_names
 from tests.harness.environment import uv_environment
 from tests.harness.params import combination_params
@@ -54,13 +54,15 @@ def database_url(
 
 @pytest.fixture
 def broker_settings(combination: Combination) -> Iterator[dict[str, str]]:
-    """BROKER_URL and TASK_QUEUE_NAME of a fresh broker namespace ({} without a queue)."""
-    if combination["task_queue"] == "none":
-        yield {}
-        return
+    """BROKER_URL and TASK_QUEUE_NAME of a fresh broker namespace ({} without a queue),
+    REDIS_URL and CACHE_KEY_PREFIX of a fresh cache namespace ({} without the cache)."""
     prefix = "gen_" + combination_id(combination).replace("-", "_")
-    with broker_namespace(combination["broker"], prefix) as namespace:
-        yield namespace.settings()
+    with cache_settings(combination, prefix) as cache:
+        if combination["task_queue"] == "none":
+            yield cache
+            return
+        with broker_namespace(combination["broker"], prefix) as namespace:
+            yield namespace.settings() | cache
 
 
 def test_migrate_brings_an_empty_database_to_the_schema(

@@ -111,6 +111,7 @@ BAD_INPUTS = (
     BadInput({"auth": "oauth"}, "auth", AXES["auth"]),
     BadInput({"task_queue": "huey"}, "task_queue", AXES["task_queue"]),
     BadInput({"task_queue": "celery", "broker": "kafka"}, "broker", AXES["broker"]),
+    BadInput({"cache": "memcached"}, "cache", AXES["cache"]),
     BadInput(
         {"task_queue": "rq", "broker": "rabbitmq"},
         "broker",
@@ -213,10 +214,24 @@ def test_covering_set_covers_the_option_space() -> None:
         rows = [c for c in COVERING_SET if c["framework"] == framework]
         assert len({(c["database"], c["auth"]) for c in rows}) == 4, framework
         assert {(c["task_queue"], c.get("broker")) for c in rows} == queues, framework
+        # The welcome e-mail needs JWT auth and a queue: every queue meets it.
+        for queue_name in AXES["task_queue"][1:]:
+            assert any(c["task_queue"] == queue_name and c["auth"] == "jwt" for c in rows), (
+                framework,
+                queue_name,
+            )
     for queue in queues:
         rows = [c for c in COVERING_SET if (c["task_queue"], c.get("broker")) == queue]
         assert {c["database"] for c in rows} == set(AXES["database"]), queue
-        assert {c["auth"] for c in rows} == set(AXES["auth"]), queue
+        # RQ is on one row per framework, and each of those needs JWT (above).
+        auth_modes = {"jwt"} if queue == ("rq", "redis") else set(AXES["auth"])
+        assert {c["auth"] for c in rows} == auth_modes, queue
+    # Each cache value meets every value of every other axis (pairwise).
+    for cache in AXES["cache"]:
+        rows = [c for c in COVERING_SET if c["cache"] == cache]
+        for axis, values in AXES.items():
+            if axis != "cache":
+                assert {c[axis] for c in rows if axis in c} == set(values), (cache, axis)
 
 
 def test_every_asked_question_helps_and_defaults() -> None:

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from tests.contract.mail_sink import mail_settings
-from tests.harness.brokers import broker_namespace
+from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import database_for
 from tests.harness.environment import uv_environment
 from tests.harness.projects import recorded_answers, run
@@ -236,16 +236,22 @@ def live_server(
     *,
     migrate_database_url: str | None = None,
     broker_settings: Mapping[str, str] | None = None,
+    cache: Mapping[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """Migrate, then `make serve` the project until the block ends.
 
     `migrate_database_url` lets a caller migrate through a direct connection
     while the server itself talks to the database through a proxy. With
     `broker_settings` (a project with a task queue), `make worker` runs too.
+    `cache` holds REDIS_URL and CACHE_KEY_PREFIX of a project with the Redis cache.
     """
     port = free_port()
     secret_key = secrets.token_urlsafe(48)  # 64 URL-safe characters
-    settings = production_settings(database_url, port, secret_key) | dict(broker_settings or {})
+    settings = (
+        production_settings(database_url, port, secret_key)
+        | dict(broker_settings or {})
+        | dict(cache or {})
+    )
     migrate(project, {**settings, "DATABASE_URL": migrate_database_url or database_url})
 
     environment = uv_environment(recorded_answers(project).get("python_version", "3.13"))
@@ -331,12 +337,14 @@ class ServerPool:
                 broker_namespace(combination["broker"], prefix)
             )
             broker_settings = namespace.settings()
+        cache = self._resources.enter_context(cache_settings(combination, prefix))
         return self._resources.enter_context(
             live_server(
                 project,
                 database_url,
                 self._workdir / f"{key}.log",
                 broker_settings=broker_settings,
+                cache=cache,
             )
         )
 

@@ -21,12 +21,14 @@ def test_live_is_ok(client: httpx.Client) -> None:
     assert_security_headers(response.headers)
 
 
-def checked_dependencies(combination: Combination) -> set[str]:
-    """What readiness checks: the database, and the broker of a task queue."""
-    checked = {"database"}
+def expected_checks(combination: Combination) -> set[str]:
+    """The readiness checks of a project: one per dependency it has."""
+    checks = {"database"}
     if combination["task_queue"] != "none":
-        checked.add("broker")
-    return checked
+        checks.add("broker")
+    if combination.get("cache") == "redis":
+        checks.add("cache")
+    return checks
 
 
 def test_ready_reports_every_dependency(client: httpx.Client, combination: Combination) -> None:
@@ -36,6 +38,6 @@ def test_ready_reports_every_dependency(client: httpx.Client, combination: Combi
     body = json_object(response)
     assert body["status"] == "ok", body
     assert isinstance(body.get("checks"), dict), body
-    assert set(body["checks"]) == checked_dependencies(combination), body
+    assert set(body["checks"]) == expected_checks(combination), body
     assert all(value == "ok" for value in body["checks"].values()), body
     assert response.elapsed.total_seconds() < 3, response.elapsed

@@ -42,7 +42,7 @@ from tests.contract.outage import (
 )
 from tests.contract.proxy import TcpProxy
 from tests.contract.server import SHUTDOWN_TIMEOUT, LiveServer, live_server, stop, with_port
-from tests.harness.brokers import broker_namespace
+from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import postgres_database
 from tests.harness.params import combination_params
 from tests.option_space import AXES, Combination, combination_id
@@ -81,6 +81,7 @@ def rig(
         if combination["task_queue"] != "none":
             namespace = resources.enter_context(broker_namespace(combination["broker"], prefix))
             broker_settings = namespace.settings()
+        cache = resources.enter_context(cache_settings(combination, prefix))
         target_port = urlsplit(database_url).port or 5432
         proxy = resources.enter_context(TcpProxy("127.0.0.1", target_port))
         server = resources.enter_context(
@@ -90,6 +91,7 @@ def rig(
                 workdir / "server.log",
                 migrate_database_url=database_url,
                 broker_settings=broker_settings,
+                cache=cache,
             )
         )
         yield OutageRig(server, proxy, combination["auth"] == "jwt")

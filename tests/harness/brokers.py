@@ -1,8 +1,10 @@
-"""Throwaway task-queue namespaces on the machine's shared brokers, one per use.
+"""Throwaway task-queue and cache namespaces on the machine's shared services, one per use.
 
 A RabbitMQ run gets its own virtual host, deleted afterwards with everything
 in it. A Redis run gets its own queue name, which the projects use as the
-prefix of their keys; the keys are deleted afterwards.
+prefix of their keys; the keys are deleted afterwards. A project with the
+Redis cache gets a cache key prefix of its own, whose keys are deleted
+afterwards too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 import redis
 
 from tests.harness.environment import RABBITMQ_URL, REDIS_URL
+from tests.option_space import Combination
 
 
 @dataclass(frozen=True)
@@ -60,13 +63,7 @@ def redis_namespace(prefix: str) -> Iterator[BrokerNamespace]:
     try:
         yield BrokerNamespace(REDIS_URL, name)
     finally:
-        client = redis.Redis.from_url(REDIS_URL)
-        try:
-            keys = list(client.scan_iter(match=f"*{name}*", count=1000))
-            if keys:
-                client.delete(*keys)
-        finally:
-            client.close()
+        _delete_keys(f"*{name}*")
 
 
 @contextmanager
@@ -75,3 +72,26 @@ def broker_namespace(broker: str, prefix: str) -> Iterator[BrokerNamespace]:
     factory = rabbitmq_namespace if broker == "rabbitmq" else redis_namespace
     with factory(prefix) as namespace:
         yield namespace
+
+
+def _delete_keys(pattern: str) -> None:
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        keys = list(client.scan_iter(match=pattern, count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
+@contextmanager
+def cache_settings(combination: Combination, prefix: str) -> Iterator[dict[str, str]]:
+    """REDIS_URL and a CACHE_KEY_PREFIX of its own ({} without the Redis cache)."""
+    if combination.get("cache", "none") == "none":
+        yield {}
+        return
+    key_prefix = f"{prefix}_cache_{secrets.token_hex(4)}"
+    try:
+        yield {"REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": key_prefix}
+    finally:
+        _delete_keys(f"{key_prefix}:*")

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from tests.harness.checks import compose_files, project_files, text_of, workflow_files
 from tests.option_space import Combination
 
@@ -39,6 +41,9 @@ QUEUE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "celery": ("celery", "celery-types"),
     "rq": ("rq", "django-rq"),
     "dramatiq": ("dramatiq", "django-dramatiq"),
+}
+CACHE_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "redis": ("redis",),
 }
 AUTH_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "jwt": ("pyjwt", "pwdlib", "argon2-cffi", "passlib", "python-multipart", "email-validator"),
@@ -100,6 +105,7 @@ def _dependencies(project: Path, combination: Combination) -> Problems:
         ("database", DATABASE_DISTRIBUTIONS),
         ("auth", AUTH_DISTRIBUTIONS),
         ("task_queue", QUEUE_DISTRIBUTIONS),
+        ("cache", CACHE_DISTRIBUTIONS),
     ):
         for value, distributions in table.items():
             if value == combination.get(axis):
@@ -200,7 +206,8 @@ def _task_queue(project: Path, combination: Combination) -> Problems:
     problems += [
         f"broker = {broker} but {other} appears in {line}"
         for other, pattern in _BROKER_TRACES.items()
-        if other != broker
+        # The Redis cache is checked by its own rule.
+        if other != broker and not (other == "redis" and combination.get("cache") == "redis")
         for line in _mentions(files, pattern, project)
     ]
     return problems
@@ -241,6 +248,60 @@ def _welcome_email(project: Path, combination: Combination) -> Problems:
     )
 
 
+#: Traces of the item cache, for projects without it.
+_CACHE_TRACE = re.compile(r"REDIS_URL|CACHE_TTL|CACHE_KEY_PREFIX|CACHES|item_cache|ItemCache")
+#: Files only a project with the Redis cache has.
+_CACHE_FILE = re.compile(r"(^|/)(item_cache|test_item_cache)\.py$|/web/cache\.py$")
+
+
+def _compose_services(project: Path) -> set[str]:
+    services: set[str] = set()
+    for path in compose_files(project):
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        services |= set(document.get("services") or {})
+    return services
+
+
+def _cache(project: Path, combination: Combination) -> Problems:
+    files = [path for path in project_files(project) if path.name != ".copier-answers.yml"]
+    cache_files = [
+        str(path.relative_to(project))
+        for path in files
+        if _CACHE_FILE.search(str(path.relative_to(project)))
+    ]
+    redis_broker = combination["task_queue"] != "none" and combination.get("broker") == "redis"
+    services = _compose_services(project)
+    if combination.get("cache", "none") == "none":
+        problems = [f"cache = none but {path} exists" for path in cache_files]
+        problems += [
+            f"cache = none but the cache appears in {line}"
+            for line in _mentions(files, _CACHE_TRACE, project)
+        ]
+        if "redis" in services:
+            problems.append("cache = none but compose.yaml has a redis service")
+        if not redis_broker:
+            problems += [
+                f"neither the cache nor the broker is Redis, but redis appears in {line}"
+                for line in _mentions(files, _BROKER_TRACES["redis"], project)
+            ]
+        return problems
+    problems = []
+    for name in ("item_cache.py", "test_item_cache.py"):
+        if not any(path.endswith(name) for path in cache_files):
+            problems.append(f"cache = redis but there is no {name}")
+    if "redis" not in declared_distributions(project):
+        problems.append("cache = redis but pyproject.toml does not depend on redis")
+    for path in (project / ".env.example", *compose_files(project), *workflow_files(project)):
+        if "REDIS_URL" not in (text_of(path) or ""):
+            problems.append(f"cache = redis but {path.relative_to(project)} sets no REDIS_URL")
+    # One Redis: the broker's when the broker is Redis, else a service of its own.
+    if redis_broker and "redis" in services:
+        problems.append("the broker's Redis serves the cache, but compose.yaml has a second one")
+    if not redis_broker and "redis" not in services:
+        problems.append("cache = redis but compose.yaml has no redis service")
+    return problems
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -253,6 +314,7 @@ RULES: tuple[Rule, ...] = (
     Rule("database traces match the database answer", _database),
     Rule("queue and broker traces match the task_queue and broker answers", _task_queue),
     Rule("the welcome e-mail exists only with auth = jwt and a task queue", _welcome_email),
+    Rule("cache files, settings and services match the cache answer", _cache),
 )
 
 

@@ -10,7 +10,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from tests.harness import checks
-from tests.harness.brokers import broker_namespace
+from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import database_for
 from tests.harness.environment import REPO_ROOT
 from tests.harness.option_rules import untaken_option_problems
@@ -89,6 +89,7 @@ def run_chain(
         if answers.get("task_queue", "none") != "none":
             namespace = stack.enter_context(broker_namespace(answers["broker"], "smoke"))
             env |= namespace.settings()
+        env |= stack.enter_context(cache_settings(answers, "smoke"))
         if not report.run("make migrate (empty database)", lambda: _make(project, "migrate", env)):
             return
         if not report.run("make check", lambda: _make(project, "check", env)):
