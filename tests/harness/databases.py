@@ -30,7 +30,8 @@ def _with_database(url: str, name: str) -> str:
 
 def create_postgres_database(prefix: str) -> str:
     """Create an empty, uniquely named database; return its URL."""
-    name = f"{prefix}_{secrets.token_hex(4)}"
+    # PostgreSQL cuts names at 63 bytes: the random part must survive the cut.
+    name = f"{prefix[:54]}_{secrets.token_hex(4)}"
     with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     return _with_database(POSTGRES_ADMIN_URL, name)
