@@ -7,6 +7,7 @@ render tier can assert on it and the smoke command can report it.
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import re
 import shutil
@@ -16,7 +17,10 @@ import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import jsonschema
+import ruamel.yaml
 import yaml
+from check_jsonschema.builtin_schemas import get_builtin_schema
 
 #: Folders that are never part of what the template renders.
 _IGNORED_DIRS = frozenset(
@@ -141,18 +145,30 @@ def hadolint(project: Path) -> Problems:
 
 
 def json_schema(files: Sequence[Path], builtin_schema: str, cwd: Path) -> Problems:
-    """Validate `files` against one of check-jsonschema's vendored schemas (offline)."""
-    if not files:
-        return []
-    return _run(
-        [
-            tool("check-jsonschema"),
-            "--builtin-schema",
-            builtin_schema,
-            *(str(file.relative_to(cwd)) for file in files),
-        ],
-        cwd,
-    )
+    """Validate `files` against one of check-jsonschema's vendored schemas (offline).
+
+    In this process, with the schema compiled once: the render tier validates
+    hundreds of files, and a check-jsonschema process per file costs a second
+    of start-up each. YAML is read as YAML 1.2, as check-jsonschema reads it
+    (a workflow's `on:` key stays a string).
+    """
+    validator = _schema_validator(builtin_schema)
+    problems: Problems = []
+    for path in files:
+        document = ruamel.yaml.YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+        problems += [
+            f"{path.relative_to(cwd)}: {error.json_path}: {error.message}"
+            for error in validator.iter_errors(document)
+        ]
+    return problems
+
+
+@functools.cache
+def _schema_validator(builtin_schema: str) -> jsonschema.protocols.Validator:
+    schema = get_builtin_schema(builtin_schema)
+    validator_class = jsonschema.validators.validator_for(schema)
+    validator_class.check_schema(schema)
+    return validator_class(schema, format_checker=validator_class.FORMAT_CHECKER)
 
 
 def workflow_files(root: Path) -> list[Path]:
