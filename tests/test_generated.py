@@ -7,7 +7,7 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from tests.harness.params import combination_params
 from tests.harness.projects import generate, recorded_answers, run
 from tests.harness.readme import section, shell_commands
 from tests.harness.reporting import DURATION_PREFIX
-from tests.option_space import Combination, combination_id
+from tests.option_space import COVERING_SET, Combination, combination_id
 from tests.smoke.server import free_port, serving
 
 pytestmark = pytest.mark.generated
@@ -158,6 +158,18 @@ def _start_worker_briefly(project: Path, env: dict[str, str], log: Path) -> None
             pytest.fail(f"`make worker` did not stop on SIGTERM:\n{log.read_text()[-3000:]}")
 
 
+def _one_per_framework_and_database(combinations: Iterable[Combination]) -> list[Combination]:
+    """The first combination of each framework and database: what varies a README's
+    quick start (the contract tier runs `make serve` and `make worker` of every one)."""
+    firsts: dict[tuple[str, str], Combination] = {}
+    for combination in combinations:
+        firsts.setdefault((combination["framework"], combination["database"]), combination)
+    return list(firsts.values())
+
+
+@pytest.mark.parametrize(
+    "combination", combination_params(_one_per_framework_and_database(COVERING_SET))
+)
 def test_readme_quick_start_works_as_written(
     combination: Combination,
     template_repo: Path,
