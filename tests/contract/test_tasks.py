@@ -75,7 +75,10 @@ def assert_all_echoed(
     """Each accepted ping `f"{prefix} {n}"` ends succeeded with its own echo."""
     for n, entry in enumerate(accepted):
         body = wait_until_finished(api, entry["task_id"], within)
-        assert body["status"] == "succeeded", f"{body}\n--- worker log ---\n{worker.log_tail()}"
+        assert body["status"] == "succeeded", (
+            f"{body}\nworker running: {worker.is_running()}\n"
+            f"--- worker log ---\n{worker.log_tail()}"
+        )
         assert body["result"] == {"echo": f"{prefix} {n}"}
 
 
