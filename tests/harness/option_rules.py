@@ -228,9 +228,14 @@ _MAIL_FILE = re.compile(
 def _welcome_email(project: Path, combination: Combination) -> Problems:
     """The welcome e-mail exists exactly when there are users and a queue to send it."""
     files = [path for path in project_files(project) if path.name != ".copier-answers.yml"]
-    has_aiosmtpd = "aiosmtpd" in declared_distributions(project)
+    declared = declared_distributions(project)
+    test_servers = [name for name in ("aiosmtpd", "trustme") if name in declared]
     if combination["auth"] == "jwt" and combination["task_queue"] != "none":
-        problems = [] if has_aiosmtpd else ["the welcome e-mail's tests need aiosmtpd"]
+        problems = [
+            f"the welcome e-mail's tests need {name}"
+            for name in ("aiosmtpd", "trustme")
+            if name not in test_servers
+        ]
         if not any("welcome_email" in (text_of(path) or "") for path in files):
             problems.append("auth = jwt with a task queue but no welcome_email task")
         return problems
@@ -242,7 +247,7 @@ def _welcome_email(project: Path, combination: Combination) -> Problems:
         if _MAIL_FILE.search(str(path.relative_to(project)))
     ]
     return (
-        ([f"{reason} but pyproject.toml depends on aiosmtpd"] if has_aiosmtpd else [])
+        [f"{reason} but pyproject.toml depends on {name}" for name in test_servers]
         + [f"{reason} but {path} exists" for path in mail_files]
         + [f"{reason} but e-mail appears in {line}" for line in mentions]
     )
