@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +40,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             deselected.append(item)
     config.hook.pytest_deselected(items=deselected)
     items[:] = selected
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: one worker more than there are CPUs.
+
+    Much of the suite waits rather than computes (servers starting, a broker
+    redelivering, a worker recovering from a crash): the extra worker keeps
+    the CPUs busy meanwhile, rendering or checking another project.
+    """
+    return (os.cpu_count() or 1) + 1
 
 
 @pytest.fixture(scope="session")

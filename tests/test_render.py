@@ -60,7 +60,15 @@ def render(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Ren
     return renderer
 
 
-@pytest.fixture(params=CASES, ids=case_id)
+@pytest.fixture(
+    params=[
+        # One xdist group per case: its tests run on one worker, which renders it once.
+        pytest.param(
+            case, id=case_id(case), marks=pytest.mark.xdist_group(f"render-{case_id(case)}")
+        )
+        for case in CASES
+    ]
+)
 def case(request: pytest.FixtureRequest) -> Case:
     combination, version = request.param
     return dict(combination), str(version)
