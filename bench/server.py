@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 
 from bench.commands import tail
-from bench.memory import sample_workers
+from bench.memory import process_tree, sample_workers
 from bench.results import MemorySample
 from bench.signals import interrupts_deferred
 
@@ -123,12 +123,20 @@ class ServerProcess:
             log.info("stopped %s", self.name)
 
     def kill(self, timeout_s: float = 15.0) -> None:
-        """SIGKILL the whole group at once, as a crash of the machine's process would."""
+        """SIGKILL every process of the server at once, as a crash of its machine would.
+
+        That includes processes in a session of their own, out of the group
+        (RQ runs each job in such a work horse).
+        """
         if self._process is None:
             return
         group = self._process.pid
+        descendants = process_tree(group) - {group}
         with contextlib.suppress(ProcessLookupError):
             os.killpg(group, signal.SIGKILL)
+        for pid in descendants:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         self._wait_group_gone(group, timeout_s)
         self._process = None
         log.info("killed %s", self.name)
