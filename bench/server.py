@@ -125,8 +125,8 @@ class ServerProcess:
     def kill(self, timeout_s: float = 15.0) -> None:
         """SIGKILL every process of the server at once, as a crash of its machine would.
 
-        That includes processes in a session of their own, out of the group
-        (RQ runs each job in such a work horse).
+        That includes processes that left its process group (RQ runs each job
+        in a work horse with a group of its own).
         """
         if self._process is None:
             return

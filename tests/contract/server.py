@@ -97,8 +97,8 @@ class Worker:
     def kill(self) -> None:
         """SIGKILL the whole worker, every process of it, as a crash would.
 
-        A worker may run a task in a process of its own session (RQ's work
-        horse), out of the process group: such processes are found by descent.
+        A worker may run a task in a process group of its own (RQ's work
+        horse): such processes are found by descent.
         """
         if self.process is None:
             return
