@@ -248,8 +248,17 @@ def combination_id(combination: Combination) -> str:
     return "-".join(parts)
 
 
+def completed(answers: Combination) -> dict[str, str]:
+    """The answers, each axis they leave out at its default, without the unasked axes.
+
+    An axis is asked or not depending on the answers given, so the defaults are
+    filled in first: `task_queue=rq` alone brings the default broker with it.
+    """
+    return asked({**{name: values[0] for name, values in AXES.items()}, **answers})
+
+
 def defaults() -> dict[str, str]:
-    return asked({name: values[0] for name, values in AXES.items()})
+    return completed({})
 
 
 def github_matrix() -> dict[str, list[dict[str, str]]]:

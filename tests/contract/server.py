@@ -22,10 +22,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from tests.contract.mail_sink import mail_settings
 from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import database_for
 from tests.harness.environment import uv_environment
+from tests.harness.mail_sink import mail_settings
 from tests.harness.projects import recorded_answers, run
 from tests.option_space import Combination, combination_id
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.contract.client import assert_status, new_password, register, unique_email
 from tests.contract.combinations import for_task_queues
-from tests.contract.mail_sink import mail_sink
+from tests.harness.mail_sink import mail_sink
 
 pytestmark = [pytest.mark.contract, for_task_queues(auth="jwt")]
 

@@ -1,4 +1,5 @@
-"""The SMTP server live servers send their welcome e-mails to: one per test process.
+"""The SMTP server live servers send their welcome e-mails to: one per process
+(a contract test worker, or the smoke command).
 
 Production settings need a real SMTP server; this one, on the loopback
 interface (where production allows SMTP without TLS), keeps what it receives

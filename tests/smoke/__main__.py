@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from tests.harness.projects import template_snapshot
-from tests.option_space import AXES, COVERING_SET, combination_id, defaults, is_allowed
+from tests.option_space import AXES, COVERING_SET, combination_id, completed, is_allowed
 from tests.smoke.chain import run_chain
 from tests.smoke.report import Report
 
@@ -27,9 +27,9 @@ def _answers(pairs: list[str]) -> dict[str, str]:
 def _combinations(args: argparse.Namespace) -> list[dict[str, str]]:
     if args.all:
         return [dict(combination) for combination in COVERING_SET]
-    answers = {**defaults(), **_answers(args.data)}
+    answers = completed(_answers(args.data))
     for axis, values in AXES.items():
-        if answers[axis] not in values:
+        if axis in answers and answers[axis] not in values:
             raise SystemExit(f"{axis}={answers[axis]!r} is not one of {', '.join(values)}")
     if not is_allowed(answers):
         raise SystemExit(f"{combination_id(answers)} is refused by the option space constraints")

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from tests.harness.environment import uv_environment
+from tests.harness.mail_sink import mail_settings
 from tests.smoke.report import StepError
 
 STARTUP_SECONDS = 60.0
@@ -39,6 +40,8 @@ def production_environment(database_url: str, port: int) -> dict[str, str]:
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
         "LOG_LEVEL": "INFO",
+        # Read only by projects that send e-mail (auth=jwt with a task queue).
+        **mail_settings(),
     }
 
 
