@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+
+from tests.option_space import defaults
+from tests.smoke.__main__ import combinations_to_run as smoke_combinations
+from tests.smoke.__main__ import parse as parse_smoke
 
 GROUP = "suite-self-check"
 
@@ -22,3 +28,28 @@ def test_loadgroup_keeps_a_group_on_one_worker(request: pytest.FixtureRequest) -
         f"pytest-xdist did not group {request.node.nodeid}: check the pytest and "
         "pytest-xdist versions in uv.lock"
     )
+
+
+def test_smoke_fills_in_the_answers_a_choice_brings_with_it() -> None:
+    """`--data task_queue=rq` alone asks for the broker too: its default is filled in."""
+    [answers] = smoke_combinations(parse_smoke(["--data", "task_queue=rq"]))
+    assert answers == {**defaults(), "task_queue": "rq", "broker": "redis"}
+
+
+def test_smoke_drops_an_answer_that_is_not_asked() -> None:
+    [answers] = smoke_combinations(parse_smoke(["--data", "broker=rabbitmq"]))
+    assert answers == defaults()
+    assert "broker" not in answers
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (["framework=rails"], "framework='rails' is not one of fastapi, flask, django"),
+        (["task_queue=rq", "broker=rabbitmq"], "is refused by the option space constraints"),
+    ],
+)
+def test_smoke_refuses_answers_the_template_refuses(data: list[str], message: str) -> None:
+    argv = [argument for pair in data for argument in ("--data", pair)]
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        smoke_combinations(parse_smoke(argv))

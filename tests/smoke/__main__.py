@@ -24,7 +24,7 @@ def _answers(pairs: list[str]) -> dict[str, str]:
     return answers
 
 
-def _combinations(args: argparse.Namespace) -> list[dict[str, str]]:
+def combinations_to_run(args: argparse.Namespace) -> list[dict[str, str]]:
     if args.all:
         return [dict(combination) for combination in COVERING_SET]
     answers = completed(_answers(args.data))
@@ -56,7 +56,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
-    combinations = _combinations(args)
+    combinations = combinations_to_run(args)
     workdir = Path(args.keep or tempfile.mkdtemp(prefix="smoke-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     template = template_snapshot(workdir / "template")
