@@ -1,5 +1,9 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import jwt
 import pytest
+from django.db import connection
 from django.test import Client
 
 from tests.conftest import PASSWORD, Account, log_in, make_account
@@ -77,6 +81,39 @@ def test_repeated_failures_are_rate_limited(account: Account, anonymous: Client)
     assert 0 < int(limited["Retry-After"]) <= 900
     other_ip = Client(REMOTE_ADDR="192.0.2.7")
     assert log_in(other_ip, account.user.email)["token_type"] == "bearer"
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("production_password_hashing")
+def test_concurrent_failures_stay_within_the_limit() -> None:
+    # Committed for real: each request runs on its own thread's connection, and
+    # checks passwords as slowly as in production, while the others go on.
+    account = make_account("parallel@example.com")
+    form = {"username": account.user.email, "password": "wrong password"}
+    attempts = 20
+    start = threading.Barrier(attempts)
+
+    def attempt(_: int) -> int:
+        client = Client()
+        start.wait()
+        try:
+            return client.post("/api/v1/auth/token", form).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        statuses = list(pool.map(attempt, range(attempts)))
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= 5, statuses
+
+
+def test_an_overlong_username_is_refused_like_an_unknown_one(anonymous: Client) -> None:
+    response = anonymous.post(
+        "/api/v1/auth/token", {"username": "x" * 321 + "@example.com", "password": PASSWORD}
+    )
+
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Bearer"
 
 
 def test_refresh_rotates_and_detects_reuse(account: Account) -> None:

@@ -1,10 +1,11 @@
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
 from httpx import AsyncClient
 
-from tests.conftest import PASSWORD, TEST_SECRET, login, register
+from tests.conftest import COMMITTED_EMAIL_DOMAIN, PASSWORD, TEST_SECRET, login, register
 
 
 async def test_register_returns_the_user_without_secrets(client: AsyncClient) -> None:
@@ -87,6 +88,27 @@ async def test_repeated_failures_are_rate_limited(client: AsyncClient) -> None:
     # Another account from the same address is not affected.
     await register(client, "bystander@example.com")
     assert (await login(client, "bystander@example.com"))["access_token"]
+
+
+async def test_concurrent_failures_stay_within_the_limit(committing_client: AsyncClient) -> None:
+    email = f"parallel@{COMMITTED_EMAIL_DOMAIN}"
+    await register(committing_client, email)
+    form = {"username": email, "password": "guess1234"}
+    responses = await asyncio.gather(
+        *(committing_client.post("/api/v1/auth/token", data=form) for _ in range(20))
+    )
+    statuses = [response.status_code for response in responses]
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= 5, statuses
+
+
+async def test_an_overlong_username_is_refused_like_an_unknown_one(client: AsyncClient) -> None:
+    username = "x" * 321 + "@example.com"
+    response = await client.post(
+        "/api/v1/auth/token", data={"username": username, "password": "guess1234"}
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 async def test_success_clears_earlier_failures(client: AsyncClient) -> None:

@@ -35,6 +35,20 @@ async def test_update_me_changes_name_and_password(client: AsyncClient) -> None:
     assert old.status_code == 401
 
 
+async def test_changing_the_password_revokes_refresh_tokens(client: AsyncClient) -> None:
+    await register(client, "stolen@example.com")
+    tokens = await login(client, "stolen@example.com")
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    changed = await client.patch(
+        "/api/v1/users/me", json={"password": "a much better password"}, headers=headers
+    )
+    assert changed.status_code == 200
+    refreshed = await client.post(
+        "/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
+    assert refreshed.status_code == 401
+
+
 async def test_update_me_validates_input(client: AsyncClient) -> None:
     await register(client, "strict@example.com")
     tokens = await login(client, "strict@example.com")

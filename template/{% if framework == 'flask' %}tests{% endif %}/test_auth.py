@@ -1,10 +1,20 @@
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, TEST_SECRET, login, register
+from tests.conftest import (
+    COMMITTED_EMAIL_DOMAIN,
+    PASSWORD,
+    TEST_SECRET,
+    client_of,
+    login,
+    register,
+)
 
 
 def test_register_returns_the_user_without_secrets(client: FlaskClient) -> None:
@@ -87,6 +97,33 @@ def test_repeated_failures_are_rate_limited(client: FlaskClient) -> None:
     # Another account from the same address is not affected.
     register(client, "bystander@example.com")
     assert login(client, "bystander@example.com")["access_token"]
+
+
+def test_concurrent_failures_stay_within_the_limit(committing_app: Flask) -> None:
+    email = f"parallel@{COMMITTED_EMAIL_DOMAIN}"
+    register(client_of(committing_app), email)
+    form = {"username": email, "password": "guess1234"}
+    attempts = 20
+    start = threading.Barrier(attempts)
+
+    def attempt(_: int) -> int:
+        client = client_of(committing_app)
+        start.wait()
+        return client.post("/api/v1/auth/token", data=form).status_code
+
+    with ThreadPoolExecutor(max_workers=attempts) as pool:
+        statuses = list(pool.map(attempt, range(attempts)))
+    assert set(statuses) <= {401, 429}
+    assert statuses.count(401) <= 5, statuses
+
+
+def test_an_overlong_username_is_refused_like_an_unknown_one(client: FlaskClient) -> None:
+    username = "x" * 321 + "@example.com"
+    response = client.post(
+        "/api/v1/auth/token", data={"username": username, "password": "guess1234"}
+    )
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_success_clears_earlier_failures(client: FlaskClient) -> None:

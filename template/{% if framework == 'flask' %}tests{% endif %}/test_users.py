@@ -33,6 +33,18 @@ def test_update_me_changes_name_and_password(client: FlaskClient) -> None:
     assert old.status_code == 401
 
 
+def test_changing_the_password_revokes_refresh_tokens(client: FlaskClient) -> None:
+    register(client, "stolen@example.com")
+    tokens = login(client, "stolen@example.com")
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    changed = client.patch(
+        "/api/v1/users/me", json={"password": "a much better password"}, headers=headers
+    )
+    assert changed.status_code == 200
+    refreshed = client.post("/api/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refreshed.status_code == 401
+
+
 def test_update_me_validates_input(client: FlaskClient) -> None:
     register(client, "strict@example.com")
     tokens = login(client, "strict@example.com")
