@@ -10,11 +10,13 @@ import pytest
 
 from tests.harness.databases import postgres_available
 from tests.harness.environment import in_ci
-from tests.harness.projects import generate, run, template_snapshot
+from tests.harness.projects import INSTALLED, generate, run, template_snapshot
 from tests.harness.reporting import duration_lines
 from tests.option_space import Combination, combination_id
 
 ProjectFactory = Callable[[Combination], Path]
+
+pytest_plugins = ["tests.harness.canary"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,6 +77,7 @@ def project_factory(
         if key not in cache:
             project = generate(template_repo, root / key, combination)
             run(["make", "install"], project)
+            INSTALLED[key] = project
             cache[key] = project
         return cache[key]
 

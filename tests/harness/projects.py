@@ -15,6 +15,9 @@ from tests.harness.environment import REPO_ROOT, uv_environment
 #: Answers every generated test project shares, besides the option axes.
 BASE_ANSWERS: dict[str, str] = {"project_name": "Acme Orders"}
 
+#: Projects generated and installed (`make install`) by this process, by combination id.
+INSTALLED: dict[str, Path] = {}
+
 
 def template_snapshot(destination: Path, source: Path = REPO_ROOT) -> Path:
     """Copy the working tree of the template into a throwaway git repository.

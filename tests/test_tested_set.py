@@ -1,0 +1,56 @@
+"""A fresh generation resolves to the tested set recorded in `tested-set/`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.harness.projects import generate
+from tests.harness.tested_set import (
+    RECORDS,
+    describe,
+    moves,
+    read_record,
+    record_path,
+    recorded_combinations,
+    resolve,
+    template_cutoff,
+)
+from tests.option_space import Combination, combination_id
+
+RECORDED = [
+    pytest.param(combination, id=combination_id(combination))
+    for combination in recorded_combinations()
+]
+
+
+@pytest.mark.render
+def test_the_records_are_those_of_the_recorded_combinations_at_the_template_cutoff() -> None:
+    cutoff = template_cutoff()
+    expected = {record_path(combination) for combination in recorded_combinations()}
+    assert set(RECORDS.glob("*.txt")) == expected, (
+        "tested-set/ must hold one record per recorded combination: "
+        "run `uv run python -m tools.tested_set refresh`"
+    )
+    for combination in recorded_combinations():
+        record = read_record(combination)
+        assert record.cutoff == cutoff, (
+            f"{record_path(combination).name} was recorded at {record.cutoff}, "
+            f"the template resolves at {cutoff}"
+        )
+        assert record.versions, f"{record_path(combination).name} records no package"
+
+
+@pytest.mark.generated
+@pytest.mark.parametrize("combination", RECORDED)
+def test_a_fresh_generation_resolves_to_the_tested_set(
+    combination: Combination, template_repo: Path, tmp_path: Path
+) -> None:
+    """What `make install` of a new project resolves, today and later, is what was tested.
+
+    The canary's override is left out here: this checks the cutoff itself."""
+    project = generate(template_repo, tmp_path / combination_id(combination), combination)
+    tested = read_record(combination).versions
+    found = moves(tested, resolve(project))
+    assert not found, f"the resolution moved from the tested set: {describe(found)}"
