@@ -22,6 +22,7 @@ from tests.harness.projects import INSTALLED
 from tests.harness.tested_set import (
     OVERRIDE_VARIABLE,
     describe,
+    direct_dependencies,
     locked_versions,
     moves,
     read_record,
@@ -64,8 +65,9 @@ def moved_packages(combination: Combination) -> str | None:
         return None
     if not record_path(combination).exists():
         return "no tested set is recorded for this combination"
+    lock = project / "uv.lock"
     tested = read_record(combination).versions
-    return describe(moves(tested, locked_versions(project / "uv.lock")))
+    return describe(moves(tested, locked_versions(lock)), direct_dependencies(lock))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +67,17 @@ def locked_versions(lock: Path) -> Versions:
             continue
         versions[package["name"]] = package["version"]
     return dict(sorted(versions.items()))
+
+
+def direct_dependencies(lock: Path) -> set[str]:
+    """The names the project itself declares (runtime and dev), as `uv.lock` lists them."""
+    data = tomllib.loads(lock.read_text())
+    for package in data.get("package", []):
+        if "editable" in package.get("source", {}) or "virtual" in package.get("source", {}):
+            groups = package.get("dev-dependencies", {}).values()
+            declared = [*package.get("dependencies", []), *(d for g in groups for d in g)]
+            return {dependency["name"] for dependency in declared}
+    return set()
 
 
 def record_path(combination: Combination) -> Path:
@@ -129,8 +140,13 @@ def moves(tested: Mapping[str, str], resolved: Mapping[str, str]) -> list[Move]:
     ]
 
 
-def describe(found: Iterable[Move]) -> str:
-    return ", ".join(str(move) for move in found) or "nothing moved"
+def describe(found: Iterable[Move], direct: Collection[str] = ()) -> str:
+    """The moves, the project's own dependencies first (marked): the usual suspects."""
+    ordered = sorted(found, key=lambda move: move.name not in direct)
+    return (
+        ", ".join(f"{move}{' (direct)' if move.name in direct else ''}" for move in ordered)
+        or "nothing moved"
+    )
 
 
 def resolve(project: Path, cutoff_override: str | None = None) -> Versions:
