@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 import pytest
 
+from tests.harness.culprit import bisect
+from tests.harness.tested_set import Move
 from tests.option_space import defaults
 from tests.smoke.__main__ import combinations_to_run as smoke_combinations
 from tests.smoke.__main__ import parse as parse_smoke
@@ -53,3 +56,41 @@ def test_smoke_refuses_answers_the_template_refuses(data: list[str], message: st
     argv = [argument for pair in data for argument in ("--data", pair)]
     with pytest.raises(SystemExit, match=re.escape(message)):
         smoke_combinations(parse_smoke(argv))
+
+
+SUSPECTS = [Move(f"package-{index}", "1.0", "2.0") for index in range(9)]
+
+
+@pytest.mark.parametrize("breaking", [0, 4, 8])
+def test_the_culprit_search_finds_the_one_release_that_breaks(breaking: int) -> None:
+    trials: list[set[str]] = []
+
+    def fails(free: Collection[Move]) -> bool:
+        names = {move.name for move in free}
+        trials.append(names)
+        return SUSPECTS[breaking].name in names
+
+    verdict = bisect(SUSPECTS, fails)
+    assert verdict.culprits == (SUSPECTS[breaking],)
+    assert len(trials) <= 2 + 2 * 4  # the two checks, then at most two trials per halving
+
+
+def test_the_culprit_search_reports_releases_that_break_only_together() -> None:
+    together = {SUSPECTS[1].name, SUSPECTS[7].name}
+    verdict = bisect(SUSPECTS, lambda free: together <= {move.name for move in free})
+    assert {move.name for move in verdict.culprits} >= together
+    assert verdict.explanation == "these releases break it only together"
+
+
+@pytest.mark.parametrize(
+    ("outcome", "explanation"),
+    [
+        (False, "the newest releases pass here: the failure did not reproduce"),
+        (True, "the tested set itself fails here: not a newer release's doing"),
+    ],
+)
+def test_the_culprit_search_names_no_culprit_it_cannot_prove(
+    outcome: bool, explanation: str
+) -> None:
+    verdict = bisect(SUSPECTS, lambda free: outcome)
+    assert verdict == type(verdict)((), explanation)

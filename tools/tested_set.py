@@ -1,12 +1,15 @@
 """Keep the tested set: the dependency versions generated projects resolve to.
 
-    uv run python -m tools.tested_set refresh [--cutoff 2026-12-06T20:00:00Z]
+    uv run python -m tools.tested_set refresh [--cutoff 2026-12-06T19:00:00Z]
         move the cutoff of template/pyproject.toml.jinja (default: now) and
         record what each recorded combination resolves to in tested-set/
     uv run python -m tools.tested_set check
         resolve each recorded combination again and compare with tested-set/
     uv run python -m tools.tested_set newest
         what the newest releases would move, per combination (the canary's view)
+    uv run python -m tools.tested_set culprit COMBINATION_ID
+        which newer release breaks that combination's `make check` (a bisection
+        against the real services; minutes per step)
 
 `refresh` needs the network (PyPI); commit its changes together with the CI
 run (`bash .ci/run`) that proves the new set. See docs/maintaining.md.
@@ -20,6 +23,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+from tests.harness.culprit import bisect, gate_trial
 from tests.harness.projects import generate, template_snapshot
 from tests.harness.tested_set import (
     describe,
@@ -87,6 +91,27 @@ def newest() -> int:
     return 0
 
 
+def culprit(wanted: str) -> int:
+    combination = next((c for c in recorded_combinations() if combination_id(c) == wanted), None)
+    if combination is None:
+        known = ", ".join(combination_id(c) for c in recorded_combinations())
+        print(f"{wanted!r} has no tested set; recorded combinations: {known}")
+        return 2
+    moment = now()
+    with tempfile.TemporaryDirectory(prefix="tested-set-") as workdir:
+        template = template_snapshot(Path(workdir) / "template")
+        project = generate(template, Path(workdir) / wanted, combination)
+        found = moves(read_record(combination).versions, resolve(project, moment))
+        suspects = [move for move in found if move.tested and move.resolved]
+        unpinnable = [move for move in found if not (move.tested and move.resolved)]
+        print(f"{wanted} at {moment}: {len(suspects)} packages moved")
+        if unpinnable:
+            print(f"  left to move in every trial (new or gone): {describe(unpinnable)}")
+        verdict = bisect(suspects, gate_trial(project, combination, suspects, moment))
+    print(f"{verdict.explanation}: {describe(verdict.culprits)}")
+    return 1 if verdict.culprits else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.tested_set", description=__doc__.split("\n\n")[0]
@@ -98,11 +123,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     commands.add_parser("check", help="resolve again and compare with the records")
     commands.add_parser("newest", help="what the newest releases would move")
+    culprit_parser = commands.add_parser("culprit", help="which newer release breaks a combination")
+    culprit_parser.add_argument("combination", help="a recorded combination's id")
     args = parser.parse_args(argv)
     if args.command == "refresh":
         return refresh(args.cutoff or now())
     if args.command == "check":
         return check()
+    if args.command == "culprit":
+        return culprit(args.combination)
     return newest()
 
 
