@@ -103,3 +103,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{combination} broke; newer than its tested set: {moved}")
         for nodeid in tests:
             terminalreporter.write_line(f"    {nodeid}")
+        terminalreporter.write_line(
+            f"    which release: uv run python -m tools.tested_set culprit {combination}"
+        )
