@@ -53,11 +53,6 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop(OVERRIDE_VARIABLE, None)
 
 
-def canary_cutoff(config: pytest.Config) -> str | None:
-    """The moment the canary resolves at, or None outside the canary."""
-    return os.environ[OVERRIDE_VARIABLE] if config.getoption("--canary") else None
-
-
 def moved_packages(combination: Combination) -> str | None:
     """What the installed project of `combination` resolved beyond its tested set."""
     project = INSTALLED.get(combination_id(combination))
@@ -72,7 +67,7 @@ def moved_packages(combination: Combination) -> str | None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
-    item: pytest.Item, call: pytest.CallInfo[None]
+    item: pytest.Item,
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     callspec = getattr(item, "callspec", None)
