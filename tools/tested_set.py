@@ -20,12 +20,15 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+import time
+from collections.abc import Collection
 from datetime import UTC, datetime
 from pathlib import Path
 
 from tests.harness.culprit import bisect, gate_trial
 from tests.harness.projects import generate, template_snapshot
 from tests.harness.tested_set import (
+    Move,
     describe,
     moves,
     read_record,
@@ -104,10 +107,23 @@ def culprit(wanted: str) -> int:
         found = moves(read_record(combination).versions, resolve(project, moment))
         suspects = [move for move in found if move.tested and move.resolved]
         unpinnable = [move for move in found if not (move.tested and move.resolved)]
-        print(f"{wanted} at {moment}: {len(suspects)} packages moved")
+        print(f"{wanted} at {moment}: {len(suspects)} packages moved", flush=True)
         if unpinnable:
             print(f"  left to move in every trial (new or gone): {describe(unpinnable)}")
-        verdict = bisect(suspects, gate_trial(project, combination, suspects, moment))
+        trial = gate_trial(project, combination, suspects, moment)
+
+        def logged(free: Collection[Move]) -> bool:
+            started = time.monotonic()
+            failed = trial(free)
+            outcome = "fails" if failed else "passes"
+            seconds = time.monotonic() - started
+            print(
+                f"  {outcome} with {len(free)} newer ({seconds:.0f} s): {describe(free)}",
+                flush=True,
+            )
+            return failed
+
+        verdict = bisect(suspects, logged)
     print(f"{verdict.explanation}: {describe(verdict.culprits)}")
     return 1 if verdict.culprits else 0
 
