@@ -118,6 +118,11 @@ def test_the_longest_message_is_accepted_and_one_more_is_not(api: httpx.Client) 
     assert_error_at(response, ["body", "message"])
 
 
+def test_a_message_with_nul_is_422(api: httpx.Client) -> None:
+    response = api.post("/api/v1/tasks/ping", json={"message": "nul\x00here"})
+    assert_error_at(response, ["body", "message"])
+
+
 @pytest.mark.parametrize(
     "body",
     [{"message": 42}, {"message": None}, {"message": "hi", "extra": 1}, ["hi"]],
