@@ -23,7 +23,7 @@ from tests.contract.server import LiveServer, Worker
 pytestmark = [pytest.mark.contract, for_task_queues()]
 
 STATUSES = {"queued", "running", "succeeded", "failed"}
-#: CONTRACT section 8: a running worker finishes a ping within this many seconds.
+#: docs/contract.md section 8: a running worker finishes a ping within this many seconds.
 PING_WITHIN = 10.0
 #: A worker that has just started may take longer for its first task.
 WORKER_START_WITHIN = 60.0
