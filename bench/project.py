@@ -33,7 +33,7 @@ class Answers:
 
 @dataclass(frozen=True)
 class RuntimeSettings:
-    """What CONTRACT.md section 9 lets an operator set; the bench runs production."""
+    """What docs/contract.md section 9 lets an operator set; the bench runs production."""
 
     database_url: str
     secret_key: str

@@ -116,6 +116,15 @@ def test_an_overlong_username_is_refused_like_an_unknown_one(anonymous: Client) 
     assert response["WWW-Authenticate"] == "Bearer"
 
 
+def test_a_nul_in_the_login_form_is_refused_at_its_field(anonymous: Client) -> None:
+    response = anonymous.post(
+        "/api/v1/auth/token", {"username": "nul\x00@example.com", "password": PASSWORD}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "username"]
+
+
 def test_refresh_rotates_and_detects_reuse(account: Account) -> None:
     anonymous = Client()
     first = account.refresh_token

@@ -1,1 +1,1 @@
-"""Tier 4: the black-box HTTP contract (shared CONTRACT.md) against a live server."""
+"""Tier 4: the black-box HTTP contract (docs/contract.md) against a live server."""

@@ -1,6 +1,6 @@
 """Start and stop a generated project exactly as production would.
 
-The operations interface (CONTRACT.md section 9) is the only thing used:
+The operations interface (docs/contract.md section 9) is the only thing used:
 environment variables, `make migrate`, `make serve` and, with a task queue,
 `make worker`. Nothing here knows which framework or queue the project uses.
 """
@@ -44,7 +44,7 @@ class LiveServer:
     secret_key: str
     log_path: Path
     process: subprocess.Popen[bytes]
-    #: The task worker, when the project has a queue (CONTRACT section 8).
+    #: The task worker, when the project has a queue (docs/contract.md section 8).
     worker: Worker | None = None
 
     @property

@@ -23,7 +23,7 @@ from tests.contract.server import LiveServer, Worker
 pytestmark = [pytest.mark.contract, for_task_queues()]
 
 STATUSES = {"queued", "running", "succeeded", "failed"}
-#: CONTRACT section 8: a running worker finishes a ping within this many seconds.
+#: docs/contract.md section 8: a running worker finishes a ping within this many seconds.
 PING_WITHIN = 10.0
 #: A worker that has just started may take longer for its first task.
 WORKER_START_WITHIN = 60.0
@@ -115,6 +115,11 @@ def test_a_ping_without_a_message_succeeds(api: httpx.Client, worker_ready: Work
 def test_the_longest_message_is_accepted_and_one_more_is_not(api: httpx.Client) -> None:
     queue_ping(api, "x" * MESSAGE_MAX_LENGTH)
     response = api.post("/api/v1/tasks/ping", json={"message": "x" * (MESSAGE_MAX_LENGTH + 1)})
+    assert_error_at(response, ["body", "message"])
+
+
+def test_a_message_with_nul_is_422(api: httpx.Client) -> None:
+    response = api.post("/api/v1/tasks/ping", json={"message": "nul\x00here"})
     assert_error_at(response, ["body", "message"])
 
 

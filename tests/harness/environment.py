@@ -61,6 +61,6 @@ def uv_directory() -> str | None:
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-#: The shared brokers (CONTRACT section 8 runs a real worker against them).
+#: The shared brokers (docs/contract.md section 8 runs a real worker against them).
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672")

@@ -31,7 +31,7 @@ def free_port() -> int:
 
 
 def production_environment(database_url: str, port: int) -> dict[str, str]:
-    """The operations interface of CONTRACT.md section 9, production-like."""
+    """The operations interface of docs/contract.md section 9, production-like."""
     return {
         "ENVIRONMENT": "production",
         "SECRET_KEY": secrets.token_urlsafe(48),
