@@ -23,6 +23,7 @@ from tests.harness.databases import (
     table_names,
 )
 from tests.harness.environment import uv_environment
+from tests.harness.option_rules import service_images
 from tests.harness.params import combination_params
 from tests.harness.projects import generate, recorded_answers, run
 from tests.harness.readme import section, shell_commands
@@ -33,6 +34,21 @@ from tests.smoke.server import free_port, serving
 pytestmark = pytest.mark.generated
 
 RecordProperty = Callable[[str, object], None]
+
+#: The commands that commit the first render (`copier update` needs it).
+FIRST_COMMIT = [
+    "git init",
+    "git add --all",
+    'git commit --message "Generate from copier-python-backend"',
+]
+#: Who commits in the tests: a fresh machine may have no git identity.
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
 
 #: Commands a README may show that start a server: started, probed, stopped.
 SERVER_COMMANDS = ("make dev", "make serve")
@@ -286,10 +302,17 @@ def test_readme_quick_start_works_as_written(
     """Run the generated README's quick start in a fresh project, command by command."""
     project = generate(template_repo, tmp_path / "quickstart", combination)
     commands = shell_commands(section((project / "README.md").read_text(), "Quick start"))
-    assert commands[:2] == ["make install", "make migrate"], commands
+    # No Docker engine runs here: the machine's own services (and, below, our fresh
+    # database) stand in for the `docker run` lines, which must name the services
+    # the answers need.
+    docker = [command for command in commands if command.startswith("docker ")]
+    images = {command.rsplit(maxsplit=1)[-1] for command in docker}
+    assert images == service_images(combination), docker
+    commands = [command for command in commands if not command.startswith("docker ")]
+    assert commands[:5] == [*FIRST_COMMIT, "make install", "make migrate"], commands
     # The section's `export` lines set up the shell the other commands run in.
     # The README's DATABASE_URL is a placeholder for the reader's database: use ours.
-    env: dict[str, str] = dict(broker_settings)
+    env: dict[str, str] = {**broker_settings, **GIT_IDENTITY}
     for command in commands:
         exported = re.fullmatch(r"export (\w+)=(.*)", command)
         if exported:

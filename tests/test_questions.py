@@ -19,12 +19,14 @@ from pytest_copie.plugin import Copie
 from tests.harness import checks
 from tests.harness.copier_config import choice_values, is_asked, questions, settings
 from tests.harness.environment import REPO_ROOT
+from tests.harness.option_rules import service_images
 from tests.harness.projects import BASE_ANSWERS, generate
 from tests.option_space import (
     ASKED_WHEN,
     AXES,
     COVERING_SET,
     all_combinations,
+    completed,
     defaults,
     is_allowed,
 )
@@ -213,9 +215,9 @@ RESERVED_DERIVATIONS = (
 
 
 def _copier_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
-    """The real `copier` command line, as a user runs it."""
+    """The real `copier copy` command line, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "copier", "copy", "--quiet", *arguments],
+        [sys.executable, "-m", "copier", "copy", *arguments],
         capture_output=True,
         text=True,
         timeout=300,
@@ -234,7 +236,12 @@ def test_defaults_derived_from_a_reserved_name_are_valid(
     """`copier copy --defaults` never trips over its own derived defaults."""
     project = tmp_path / "project"
     result = _copier_cli(
-        "--defaults", "--data", f"project_name={project_name}", str(template_repo), str(project)
+        "--quiet",
+        "--defaults",
+        "--data",
+        f"project_name={project_name}",
+        str(template_repo),
+        str(project),
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stdout + result.stderr, result.stderr
@@ -247,6 +254,7 @@ def test_defaults_derived_from_a_reserved_name_are_valid(
 def test_a_typed_reserved_package_name_is_refused(template_repo: Path, tmp_path: Path) -> None:
     project = tmp_path / "project"
     result = _copier_cli(
+        "--quiet",
         "--defaults",
         "--data",
         "project_name=Json",
@@ -262,6 +270,55 @@ def test_a_typed_reserved_package_name_is_refused(template_repo: Path, tmp_path:
     ), result.stderr
     assert 'choose another package name (e.g. "json_service")' in result.stderr
     assert not (project / ".copier-answers.yml").exists()
+
+
+#: Combinations whose message after copy is read: no service, each service alone
+#: or with the others.
+MESSAGE_COMBINATIONS: tuple[dict[str, str], ...] = (
+    {"database": "sqlite"},
+    {"database": "sqlite", "task_queue": "rq"},
+    {"task_queue": "celery", "cache": "redis"},
+    {"task_queue": "dramatiq", "broker": "rabbitmq", "cache": "redis", "framework": "django"},
+)
+SERVICE_NAMES = {
+    "postgres:17": "PostgreSQL on 127.0.0.1:5432",
+    "redis:8": "Redis on 127.0.0.1:6379",
+    "rabbitmq:4": "RabbitMQ on 127.0.0.1:5672",
+}
+
+
+@pytest.mark.parametrize("answers", MESSAGE_COMBINATIONS, ids=repr)
+def test_message_after_copy_names_the_services_and_the_first_commit(
+    answers: dict[str, str], template_repo: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    data = [f"--data={name}={value}" for name, value in {**BASE_ANSWERS, **answers}.items()]
+    result = _copier_cli("--defaults", *data, str(template_repo), str(project))
+    assert result.returncode == 0, result.stderr
+    message = result.stdout + result.stderr
+    combination = completed(answers)
+    needed = service_images(combination)
+    started = set(re.findall(r"(?m)^\s*docker run -d .* (\S+)$", message))
+    assert started == needed, message
+    for image, service in SERVICE_NAMES.items():
+        assert (service in message) == (image in needed), f"{service!r}:\n{message}"
+    if not needed:
+        assert "It needs no other service" in message
+    steps = [line.split("#")[0].strip() for line in message.splitlines()]
+    first_commit = [
+        "git init",
+        "git add --all",
+        'git commit --message "Generate from copier-python-backend"',
+    ]
+    at = steps.index("git init")
+    assert steps[at : at + 3] == first_commit, message
+    assert steps.index("make install") > at + 2
+    assert "copier update` needs the first render committed" in message
+    # The README's quick start shows the same services and the same first commands.
+    readme = (project / "README.md").read_text()
+    for image in needed:
+        assert f" {image}\n" in readme
+    assert "\n".join(first_commit) in readme
 
 
 def test_reserved_distributions_cover_every_dependency() -> None:
