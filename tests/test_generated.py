@@ -10,13 +10,20 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.conftest import ProjectFactory
 from tests.harness.brokers import broker_namespace, cache_settings
-from tests.harness.databases import database_for, table_names
+from tests.harness.databases import (
+    database_for,
+    missing_postgres_database,
+    postgres_database_exists,
+    table_names,
+)
 from tests.harness.environment import uv_environment
+from tests.harness.option_rules import service_images
 from tests.harness.params import combination_params
 from tests.harness.projects import generate, recorded_answers, run
 from tests.harness.readme import section, shell_commands
@@ -27,6 +34,21 @@ from tests.smoke.server import free_port, serving
 pytestmark = pytest.mark.generated
 
 RecordProperty = Callable[[str, object], None]
+
+#: The commands that commit the first render (`copier update` needs it).
+FIRST_COMMIT = [
+    "git init",
+    "git add --all",
+    'git commit --message "Generate from copier-python-backend"',
+]
+#: Who commits in the tests: a fresh machine may have no git identity.
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Template Tests",
+    "GIT_AUTHOR_EMAIL": "tests@example.com",
+    "GIT_COMMITTER_NAME": "Template Tests",
+    "GIT_COMMITTER_EMAIL": "tests@example.com",
+}
+
 
 #: Commands a README may show that start a server: started, probed, stopped.
 SERVER_COMMANDS = ("make dev", "make serve")
@@ -82,6 +104,89 @@ def test_migrate_brings_an_empty_database_to_the_schema(
 
     run(["make", "migrate"], project, env=env, timeout=300)
     assert table_names(database_url) == tables, "a second `make migrate` changed the schema"
+
+
+#: Settings production accepts, beside DATABASE_URL (the mail ones matter only
+#: with auth=jwt and a queue, and are ignored otherwise).
+PRODUCTION_SETTINGS = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": "s" * 48,
+    "EMAIL_BACKEND": "smtp",
+    "EMAIL_FROM": "noreply@service.internal",
+    "SMTP_HOST": "smtp.service.internal",
+}
+
+
+def _one_per_framework(combinations: Iterable[Combination], database: str) -> list[Combination]:
+    firsts: dict[str, Combination] = {}
+    for combination in combinations:
+        if combination["database"] == database:
+            firsts.setdefault(combination["framework"], combination)
+    return list(firsts.values())
+
+
+@pytest.mark.parametrize(
+    "combination", combination_params(_one_per_framework(COVERING_SET, "postgresql"))
+)
+@pytest.mark.usefixtures("require_postgres")
+def test_migrate_creates_a_missing_development_database(
+    combination: Combination,
+    project_factory: ProjectFactory,
+    broker_settings: dict[str, str],
+) -> None:
+    """`make migrate` on a database that does not exist: development creates it
+    (one line says so), production refuses and says how to create it."""
+    project = project_factory(combination)
+    prefix = "gen_missing_" + combination["framework"]
+    with missing_postgres_database(prefix) as url:
+        name = urlsplit(url).path.lstrip("/")
+        production = {**broker_settings, **PRODUCTION_SETTINGS, "DATABASE_URL": url}
+        with pytest.raises(AssertionError, match="failed") as refused:
+            run(["make", "migrate"], project, env=production, timeout=300)
+        output = str(refused.value)
+        assert f'the database "{name}" does not exist on PostgreSQL at ' in output, output
+        assert re.search(rf"createdb -h \S+ -p \d+ (-U \S+ )?{name}$", output, re.MULTILINE), output
+        assert "Traceback" not in output, output
+        assert urlsplit(url).netloc not in output, "the output shows DATABASE_URL"
+        assert not postgres_database_exists(url), "production created the database"
+
+        development = {**broker_settings, "ENVIRONMENT": "development", "DATABASE_URL": url}
+        created = run(["make", "migrate"], project, env=development, timeout=300)
+        announced = [
+            line for line in created.stdout.splitlines() if line.startswith("Created the ")
+        ]
+        server = f"{urlsplit(url).hostname}:{urlsplit(url).port or 5432}"
+        assert announced == [
+            f'Created the development database "{name}" on PostgreSQL at {server}.'
+        ], created.stdout
+        assert "items" in table_names(url)
+
+
+@pytest.mark.parametrize(
+    "combination", combination_params(_one_per_framework(COVERING_SET, "sqlite"))
+)
+def test_migrate_creates_the_folder_of_a_development_sqlite_database(
+    combination: Combination,
+    project_factory: ProjectFactory,
+    broker_settings: dict[str, str],
+    tmp_path: Path,
+) -> None:
+    project = project_factory(combination)
+    folder = tmp_path / "data" / "db"
+    url = f"sqlite:///{folder}/app.sqlite3"
+    production = {**broker_settings, **PRODUCTION_SETTINGS, "DATABASE_URL": url}
+    with pytest.raises(AssertionError, match="failed") as refused:
+        run(["make", "migrate"], project, env=production, timeout=300)
+    output = str(refused.value)
+    assert f"the folder {folder} of the SQLite database does not exist" in output, output
+    assert f"mkdir -p {folder}" in output, output
+    assert "Traceback" not in output, output
+    assert not folder.exists()
+
+    development = {**broker_settings, "ENVIRONMENT": "development", "DATABASE_URL": url}
+    created = run(["make", "migrate"], project, env=development, timeout=300)
+    assert f"Created the folder {folder} of the development database." in created.stdout
+    assert "items" in table_names(url)
 
 
 def test_make_check_runs_every_gate(
@@ -197,10 +302,17 @@ def test_readme_quick_start_works_as_written(
     """Run the generated README's quick start in a fresh project, command by command."""
     project = generate(template_repo, tmp_path / "quickstart", combination)
     commands = shell_commands(section((project / "README.md").read_text(), "Quick start"))
-    assert commands[:2] == ["make install", "make migrate"], commands
+    # No Docker engine runs here: the machine's own services (and, below, our fresh
+    # database) stand in for the `docker run` lines, which must name the services
+    # the answers need.
+    docker = [command for command in commands if command.startswith("docker ")]
+    images = {command.rsplit(maxsplit=1)[-1] for command in docker}
+    assert images == service_images(combination), docker
+    commands = [command for command in commands if not command.startswith("docker ")]
+    assert commands[:5] == [*FIRST_COMMIT, "make install", "make migrate"], commands
     # The section's `export` lines set up the shell the other commands run in.
     # The README's DATABASE_URL is a placeholder for the reader's database: use ours.
-    env: dict[str, str] = dict(broker_settings)
+    env: dict[str, str] = {**broker_settings, **GIT_IDENTITY}
     for command in commands:
         exported = re.fullmatch(r"export (\w+)=(.*)", command)
         if exported:

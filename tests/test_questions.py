@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import keyword
+import re
 import socket
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +18,15 @@ from pytest_copie.plugin import Copie
 
 from tests.harness import checks
 from tests.harness.copier_config import choice_values, is_asked, questions, settings
+from tests.harness.environment import REPO_ROOT
+from tests.harness.option_rules import service_images
 from tests.harness.projects import BASE_ANSWERS, generate
 from tests.option_space import (
     ASKED_WHEN,
     AXES,
     COVERING_SET,
     all_combinations,
+    completed,
     defaults,
     is_allowed,
 )
@@ -32,7 +37,12 @@ pytestmark = pytest.mark.questions
 QUESTIONS = questions()
 RESERVED = {
     name: set(str(QUESTIONS[name]["default"]).split())
-    for name in ("python_keywords", "python_stdlib_modules", "dependency_package_names")
+    for name in (
+        "python_keywords",
+        "python_stdlib_modules",
+        "dependency_package_names",
+        "dependency_distribution_names",
+    )
 }
 
 
@@ -70,6 +80,13 @@ BAD_INPUTS = (
     BadInput({"project_slug": "acme-"}, "project_slug", ("not a valid slug",)),
     BadInput({"project_slug": "1acme"}, "project_slug", ("starting with a letter",)),
     BadInput({"project_slug": "a" * 61}, "project_slug", ("at most 60 characters",)),
+    # a dependency's distribution name: the project would depend on itself
+    BadInput(
+        {"project_slug": "django"},
+        "project_slug",
+        ("distribution the project depends on", "django-service"),
+    ),
+    BadInput({"project_slug": "pydantic-settings"}, "project_slug", ("depends on",)),
     # package_name: not an identifier, keyword, stdlib module, dependency, project folder
     BadInput(
         {"package_name": "acme-orders"},
@@ -78,17 +95,17 @@ BAD_INPUTS = (
     ),
     BadInput({"package_name": "Acme"}, "package_name", ("not a valid package name",)),
     BadInput({"package_name": "1acme"}, "package_name", ("starting with a letter",)),
-    BadInput({"package_name": "class"}, "package_name", ("Python keyword", "class_app")),
+    BadInput({"package_name": "class"}, "package_name", ("Python keyword", "class_service")),
     BadInput({"package_name": "match"}, "package_name", ("Python keyword",)),
-    BadInput({"package_name": "json"}, "package_name", ("standard-library module", "json_app")),
+    BadInput({"package_name": "json"}, "package_name", ("standard-library module", "json_service")),
     BadInput({"package_name": "asyncio"}, "package_name", ("standard-library module",)),
     BadInput({"package_name": "tomllib"}, "package_name", ("standard-library module",)),
-    BadInput({"package_name": "fastapi"}, "package_name", ("dependency", "fastapi_app")),
+    BadInput({"package_name": "fastapi"}, "package_name", ("dependency", "fastapi_service")),
     BadInput({"package_name": "sqlalchemy"}, "package_name", ("dependency",)),
     BadInput({"package_name": "tests"}, "package_name", ("project folder",)),
-    # a derived default is validated too: "Class" -> slug "class" -> package "class"
-    BadInput({"project_name": "Class"}, "package_name", ("Python keyword",)),
-    BadInput({"project_name": "Logging"}, "package_name", ("standard-library module",)),
+    BadInput({"package_name": "test"}, "package_name", ("standard-library module",)),
+    # typed over a valid derived default, a reserved name is still refused
+    BadInput({"project_name": "Logging", "package_name": "logging"}, "package_name", ("standard",)),
     # author_email
     BadInput(
         {"author_email": "not-an-email"},
@@ -183,6 +200,137 @@ def test_derived_defaults(template_repo: Path, tmp_path: Path) -> None:
     assert answers["project_slug"] == "acme-orders-co"
     assert answers["package_name"] == "acme_orders_co"
     assert (project / "src" / "acme_orders_co" / "__init__.py").exists()
+
+
+#: Project names whose plainly derived slug or package name is reserved, and the
+#: valid defaults derived instead: (project_name, project_slug, package_name).
+RESERVED_DERIVATIONS = (
+    ("Json", "json", "json_service"),
+    ("Test", "test", "test_service"),
+    ("Email", "email", "email_service"),
+    ("Celery", "celery-service", "celery_service"),
+    ("Django", "django-service", "django_service"),
+    ("Queue", "queue", "queue_service"),
+)
+
+
+def _copier_cli(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """The real `copier copy` command line, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "copier", "copy", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("project_name", "slug", "package"),
+    RESERVED_DERIVATIONS,
+    ids=[row[0] for row in RESERVED_DERIVATIONS],
+)
+def test_defaults_derived_from_a_reserved_name_are_valid(
+    project_name: str, slug: str, package: str, template_repo: Path, tmp_path: Path
+) -> None:
+    """`copier copy --defaults` never trips over its own derived defaults."""
+    project = tmp_path / "project"
+    result = _copier_cli(
+        "--quiet",
+        "--defaults",
+        "--data",
+        f"project_name={project_name}",
+        str(template_repo),
+        str(project),
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert (answers["project_slug"], answers["package_name"]) == (slug, package)
+    assert (project / "src" / package / "__init__.py").exists()
+    assert f'name = "{slug}"' in (project / "pyproject.toml").read_text()
+
+
+def test_a_typed_reserved_package_name_is_refused(template_repo: Path, tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    result = _copier_cli(
+        "--quiet",
+        "--defaults",
+        "--data",
+        "project_name=Json",
+        "--data",
+        "package_name=json",
+        str(template_repo),
+        str(project),
+    )
+    assert result.returncode != 0
+    assert (
+        "Validation error for question 'package_name': \"json\" is a standard-library module"
+        in result.stderr
+    ), result.stderr
+    assert 'choose another package name (e.g. "json_service")' in result.stderr
+    assert not (project / ".copier-answers.yml").exists()
+
+
+#: Combinations whose message after copy is read: no service, each service alone
+#: or with the others.
+MESSAGE_COMBINATIONS: tuple[dict[str, str], ...] = (
+    {"database": "sqlite"},
+    {"database": "sqlite", "task_queue": "rq"},
+    {"task_queue": "celery", "cache": "redis"},
+    {"task_queue": "dramatiq", "broker": "rabbitmq", "cache": "redis", "framework": "django"},
+)
+SERVICE_NAMES = {
+    "postgres:17": "PostgreSQL on 127.0.0.1:5432",
+    "redis:8": "Redis on 127.0.0.1:6379",
+    "rabbitmq:4": "RabbitMQ on 127.0.0.1:5672",
+}
+
+
+@pytest.mark.parametrize("answers", MESSAGE_COMBINATIONS, ids=repr)
+def test_message_after_copy_names_the_services_and_the_first_commit(
+    answers: dict[str, str], template_repo: Path, tmp_path: Path
+) -> None:
+    project = tmp_path / "project"
+    data = [f"--data={name}={value}" for name, value in {**BASE_ANSWERS, **answers}.items()]
+    result = _copier_cli("--defaults", *data, str(template_repo), str(project))
+    assert result.returncode == 0, result.stderr
+    message = result.stdout + result.stderr
+    combination = completed(answers)
+    needed = service_images(combination)
+    started = set(re.findall(r"(?m)^\s*docker run -d .* (\S+)$", message))
+    assert started == needed, message
+    for image, service in SERVICE_NAMES.items():
+        assert (service in message) == (image in needed), f"{service!r}:\n{message}"
+    if not needed:
+        assert "It needs no other service" in message
+    steps = [line.split("#")[0].strip() for line in message.splitlines()]
+    first_commit = [
+        "git init",
+        "git add --all",
+        'git commit --message "Generate from copier-python-backend"',
+    ]
+    at = steps.index("git init")
+    assert steps[at : at + 3] == first_commit, message
+    assert steps.index("make install") > at + 2
+    assert "copier update` needs the first render committed" in message
+    # The README's quick start shows the same services and the same first commands.
+    readme = (project / "README.md").read_text()
+    for image in needed:
+        assert f" {image}\n" in readme
+    assert "\n".join(first_commit) in readme
+
+
+def test_reserved_distributions_cover_every_dependency() -> None:
+    """Every distribution a flavour depends on is in the slug validator's list."""
+    pyproject = (REPO_ROOT / "template" / "pyproject.toml.jinja").read_text()
+    listed: set[str] = set()
+    for block in re.findall(r"(?ms)^(?:dependencies|dev) = \[\n(.*?)^\]", pyproject):
+        listed.update(re.findall(r'(?m)^\s+"([A-Za-z0-9][A-Za-z0-9._-]*)', block))
+    normalized = {re.sub(r"[-_.]+", "-", name).lower() for name in listed}
+    assert len(normalized) > 30, sorted(normalized)
+    missing = normalized - RESERVED["dependency_distribution_names"]
+    assert not missing, f"add {sorted(missing)} to dependency_distribution_names"
 
 
 @pytest.mark.parametrize("axis", list(AXES))

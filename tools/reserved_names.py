@@ -3,7 +3,7 @@
 Run `uv run python -m tools.reserved_names` after adding a Python version to
 the `python_version` question: the keyword and standard-library lists become
 the union over every supported version, so a package name that would shadow a
-module on any of them is refused. The dependency list is kept as it is.
+module on any of them is refused. The dependency lists are kept as they are.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import re
 import subprocess
 import textwrap
 from collections.abc import Iterable
-from pathlib import Path
 
 from tests.harness.copier_config import choice_values, questions
 from tests.harness.environment import REPO_ROOT, python_interpreter
@@ -45,6 +44,17 @@ _DEPENDENCIES_COMMENT = """\
 # folders: a package with one of these names would shadow them.
 """
 
+_DISTRIBUTIONS_COMMENT = """\
+# Distributions the generated projects depend on: every direct dependency of
+# every flavour (tests/test_questions.py keeps this complete) and the main ones
+# they pull in. A project slug with one of these names would make the project
+# depend on itself. Maintained by hand, like the list above.
+"""
+
+#: The standard library's own test package: sys.stdlib_module_names leaves
+#: test modules out, but a package named `test` would still shadow it.
+STDLIB_TEST_PACKAGE = "test"
+
 
 def package_names(names: Iterable[str]) -> list[str]:
     """Lower-cased, deduplicated, sorted; only names a package could take."""
@@ -69,11 +79,20 @@ def supported_versions() -> tuple[str, ...]:
 
 
 def _folded(name: str, words: Iterable[str], comment: str = "") -> str:
-    body = textwrap.fill(" ".join(words), width=88, initial_indent="    ", subsequent_indent="    ")
+    body = textwrap.fill(
+        " ".join(words),
+        width=88,
+        initial_indent="    ",
+        subsequent_indent="    ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     return f"{comment}{name}:\n  type: str\n  when: false\n  default: >-\n{body}\n"
 
 
-def render(versions: Iterable[str], dependencies: Iterable[str]) -> str:
+def render(
+    versions: Iterable[str], dependencies: Iterable[str], distributions: Iterable[str]
+) -> str:
     versions = tuple(versions)
     keywords: set[str] = set()
     stdlib: set[str] = set()
@@ -81,19 +100,23 @@ def render(versions: Iterable[str], dependencies: Iterable[str]) -> str:
         found = probe(version)
         keywords.update(found["keywords"])
         stdlib.update(found["stdlib"])
+    stdlib.add(STDLIB_TEST_PACKAGE)
     return "\n".join(
         [
             _HEADER.format(versions=", ".join(versions))
             + _folded("python_keywords", package_names(keywords)),
             _folded("python_stdlib_modules", package_names(stdlib)),
             _folded("dependency_package_names", package_names(dependencies), _DEPENDENCIES_COMMENT),
+            _folded(
+                "dependency_distribution_names", sorted(set(distributions)), _DISTRIBUTIONS_COMMENT
+            ),
         ]
     )
 
 
-def current_dependencies(include: Path = INCLUDE) -> list[str]:
-    """The dependency list as the include has it now (maintained by hand)."""
-    return str(questions()["dependency_package_names"]["default"]).split()
+def current_list(name: str) -> list[str]:
+    """A hand-maintained list as the include has it now."""
+    return str(questions()[name]["default"]).split()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         "--check", action="store_true", help="exit 1 if the include is not up to date"
     )
     args = parser.parse_args(argv)
-    text = render(supported_versions(), current_dependencies())
+    text = render(
+        supported_versions(),
+        current_list("dependency_package_names"),
+        current_list("dependency_distribution_names"),
+    )
     if args.check:
         if INCLUDE.read_text(encoding="utf-8") != text:
             print(f"{INCLUDE.relative_to(REPO_ROOT)} is out of date: run without --check")

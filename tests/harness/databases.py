@@ -55,6 +55,24 @@ def postgres_database(prefix: str) -> Iterator[str]:
 
 
 @contextmanager
+def missing_postgres_database(prefix: str) -> Iterator[str]:
+    """The URL of a uniquely named database that does not exist; dropped afterwards
+    if something created it."""
+    url = _with_database(POSTGRES_ADMIN_URL, f"{prefix[:54]}_{secrets.token_hex(4)}")
+    try:
+        yield url
+    finally:
+        drop_postgres_database(url)
+
+
+def postgres_database_exists(url: str) -> bool:
+    name = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        return found.fetchone() is not None
+
+
+@contextmanager
 def database_for(database: str, prefix: str, workdir: Path) -> Iterator[str]:
     """A fresh database of the chosen kind, as a DATABASE_URL."""
     if database == "postgresql":

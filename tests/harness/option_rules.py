@@ -57,6 +57,20 @@ _AUTH_TABLES = re.compile(r"""["'](users|refresh_tokens?|login_attempts?)["']"""
 _AUTH_TRACE = re.compile(r"jwt|refresh.token|access.token|argon2|/auth/|users/me", re.I)
 
 
+def service_images(combination: Combination) -> set[str]:
+    """The Docker images of the services a combination needs beside itself, as the
+    message after copy and the generated README's quick start start them."""
+    images = set()
+    if combination["database"] == "postgresql":
+        images.add("postgres:17")
+    broker = combination.get("broker") if combination["task_queue"] != "none" else None
+    if broker == "redis" or combination["cache"] == "redis":
+        images.add("redis:8")
+    if broker == "rabbitmq":
+        images.add("rabbitmq:4")
+    return images
+
+
 def _package(project: Path) -> Path:
     packages = [p for p in (project / "src").iterdir() if (p / "__init__.py").exists()]
     assert len(packages) == 1, f"expected one package in {project / 'src'}, found {packages}"

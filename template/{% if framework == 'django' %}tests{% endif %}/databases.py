@@ -1,0 +1,1 @@
+../{% if framework == 'flask' %}tests{% endif %}/databases.py
