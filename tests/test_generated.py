@@ -333,3 +333,23 @@ def test_readme_quick_start_works_as_written(
     if combination["database"] == "postgresql":
         assert env.get("DATABASE_URL"), "the quick start does not say how to set DATABASE_URL"
         assert "items" in table_names(database_url)
+
+
+def test_a_package_name_other_than_the_slug_installs(template_repo: Path, tmp_path: Path) -> None:
+    """ "Json" derives the slug `json` but the package `json_service` (json is reserved):
+    the build backend must be told which package to install."""
+    project = generate(template_repo, tmp_path / "json", {"project_name": "Json"})
+    assert recorded_answers(project)["package_name"] == "json_service"
+    run(["make", "install"], project, timeout=600)
+    imported = run(
+        [
+            "uv",
+            "run",
+            "--no-sync",
+            "python",
+            "-c",
+            "import json_service; print(json_service.__file__)",
+        ],
+        project,
+    )
+    assert imported.stdout.strip() == str(project / "src" / "json_service" / "__init__.py")
