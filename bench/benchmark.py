@@ -18,7 +18,7 @@ from bench.project import Answers, GeneratedProject, RuntimeSettings
 from bench.report import BenchReport
 from bench.responses import check_responses
 from bench.results import AppResult
-from bench.revision import describe, resolve_commit
+from bench.revision import ABBREVIATED, describe, has_uncommitted_changes, resolve_commit
 from bench.server import ServerProcess, free_port, running
 from bench.targets import evaluate
 from bench.tokens import reissue
@@ -93,6 +93,8 @@ def run_benchmark(options: Options, wrk: str) -> BenchReport:
         started_at=started_at,
         machine=describe_machine(),
         template=describe(options.template, commit, options.uncommitted),
+        commit=commit[:ABBREVIATED],
+        uncommitted=options.uncommitted and has_uncommitted_changes(options.template),
         load_generator=wrk_version(wrk),
         connections=options.connections,
         threads=options.threads,

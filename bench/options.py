@@ -14,6 +14,8 @@ DEFAULT_PYTHON = (
     Path(sys.base_prefix) / "bin" / f"python{sys.version_info[0]}.{sys.version_info[1]}"
 )
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# Every completed run is appended here (bench/history.py).
+DEFAULT_HISTORY = REPOSITORY / "docs" / "benchmarks" / "history.jsonl"
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,26 @@ class Options:
     python: Path
     admin_database_url: str
     json_path: Path | None
+    history_path: Path | None
     strict: bool
+
+
+def add_history_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--history",
+        type=Path,
+        default=DEFAULT_HISTORY,
+        help="append the run's figures to this JSON-lines file "
+        "(default docs/benchmarks/history.jsonl of this repository)",
+    )
+    group.add_argument(
+        "--no-history", action="store_true", help="do not append the run to any history file"
+    )
+
+
+def history_path(args: argparse.Namespace) -> Path | None:
+    return None if args.no_history else Path(args.history)
 
 
 def parse_args(argv: Sequence[str] | None) -> Options:
@@ -82,6 +103,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     add("--python", type=Path, default=DEFAULT_PYTHON, help="interpreter for both apps")
     add("--admin-database-url", default=DEFAULT_ADMIN_URL, help="where to create the database")
     add("--json", type=Path, dest="json_path", help="also write the figures as JSON here")
+    add_history_arguments(parser)
     add("--strict", action="store_true", help="fail the command on missed timing targets too")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.warmup < 0 or args.items < 1:
@@ -108,5 +130,6 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         python=args.python,
         admin_database_url=args.admin_database_url,
         json_path=args.json_path,
+        history_path=history_path(args),
         strict=args.strict,
     )

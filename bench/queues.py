@@ -34,10 +34,17 @@ import psycopg
 
 from bench.commands import StepError
 from bench.database import scratch_database
+from bench.history import append, command_line, queue_run
 from bench.machine import describe_machine
-from bench.options import DEFAULT_ADMIN_URL, DEFAULT_PYTHON, REPOSITORY
+from bench.options import (
+    DEFAULT_ADMIN_URL,
+    DEFAULT_PYTHON,
+    REPOSITORY,
+    add_history_arguments,
+    history_path,
+)
 from bench.project import Answers, GeneratedProject, RuntimeSettings
-from bench.revision import describe, resolve_commit
+from bench.revision import ABBREVIATED, describe, resolve_commit
 from bench.server import ServerError, ServerProcess, free_port, running
 from tests.harness.brokers import broker_namespace
 
@@ -48,6 +55,9 @@ BROKERS = ("redis", "rabbitmq")
 CLIENT_THREADS = 16
 WARM_UP_WITHIN_S = 60.0
 POLL_INTERVAL_S = 0.2
+# The queue run's project: PostgreSQL, and no users, so tasks need no token.
+DATABASE = "postgresql"
+AUTH = "none"
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class QueueOptions:
     python: Path
     admin_database_url: str
     json_path: Path | None
+    history_path: Path | None
 
 
 @dataclass(frozen=True)
@@ -70,9 +81,12 @@ class QueueReport:
     framework: str
     queue: str
     broker: str
+    database: str
+    auth: str
     started_at: str
     machine: str
     template: str
+    commit: str  # abbreviated as in `template`
     tasks: int
     enqueue_errors: int
     succeeded: int
@@ -109,6 +123,7 @@ def parse_args(argv: Sequence[str] | None) -> QueueOptions:
     add("--python", type=Path, default=DEFAULT_PYTHON)
     add("--admin-database-url", default=DEFAULT_ADMIN_URL)
     add("--json", type=Path, dest="json_path", help="also write the figures as JSON here")
+    add_history_arguments(parser)
     args = parser.parse_args(argv)
     if args.queue == "rq" and args.broker != "redis":
         parser.error("RQ keeps its queues in Redis: --broker redis")
@@ -126,6 +141,7 @@ def parse_args(argv: Sequence[str] | None) -> QueueOptions:
         python=args.python,
         admin_database_url=args.admin_database_url,
         json_path=args.json_path,
+        history_path=history_path(args),
     )
 
 
@@ -202,7 +218,8 @@ def run_queue_bench(options: QueueOptions) -> QueueReport:
         )
         answers = Answers(
             framework=options.framework,
-            auth="none",
+            database=DATABASE,
+            auth=AUTH,
             task_queue=options.queue,
             broker=options.broker,
         )
@@ -270,9 +287,12 @@ def run_queue_bench(options: QueueOptions) -> QueueReport:
         framework=options.framework,
         queue=options.queue,
         broker=options.broker,
+        database=DATABASE,
+        auth=AUTH,
         started_at=started_at,
         machine=describe_machine(),
         template=describe(options.template, commit, False),
+        commit=commit[:ABBREVIATED],
         tasks=options.tasks,
         enqueue_errors=options.tasks - len(accepted),
         succeeded=len(succeeded),
@@ -312,7 +332,8 @@ def render_text(report: QueueReport) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="[bench] %(message)s", stream=sys.stderr)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    options = parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    options = parse_args(arguments)
     try:
         report = run_queue_bench(options)
     except (StepError, ServerError, psycopg.Error) as error:
@@ -321,6 +342,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(render_text(report))
     if options.json_path is not None:
         options.json_path.write_text(json.dumps(asdict(report), indent=2) + "\n")
+    if options.history_path is not None:
+        append(queue_run(report, command_line("bench.queues", arguments)), options.history_path)
+        log.info("appended the run to %s", options.history_path)
     return 0 if report.complete else 1
 
 

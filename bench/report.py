@@ -17,6 +17,8 @@ class BenchReport:
     started_at: str
     machine: str
     template: str
+    commit: str  # the template's, abbreviated as in `template`
+    uncommitted: bool  # uncommitted changes were rendered too
     load_generator: str
     connections: int
     threads: int

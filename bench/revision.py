@@ -10,6 +10,8 @@ import os
 import subprocess
 from pathlib import Path
 
+ABBREVIATED = 12  # hex digits of a commit id in reports and the history
+
 
 class RevisionError(Exception):
     """The template's reference names no commit."""
@@ -41,4 +43,4 @@ def has_uncommitted_changes(template: Path) -> bool:
 
 def describe(template: Path, commit: str, uncommitted: bool) -> str:
     suffix = " + uncommitted changes" if uncommitted and has_uncommitted_changes(template) else ""
-    return f"{template} @ {commit[:12]}{suffix}"
+    return f"{template} @ {commit[:ABBREVIATED]}{suffix}"

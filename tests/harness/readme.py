@@ -46,3 +46,50 @@ def shell_commands(markdown: str) -> list[str]:
         if command and not command.startswith("#"):
             commands.append(command)
     return commands
+
+
+_SEPARATOR_CELL = re.compile(r"^:?-+:?$")
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a table row; a `|` inside a code span or escaped does not split."""
+    cells: list[str] = []
+    cell: list[str] = []
+    in_code = False
+    previous = ""
+    for character in line.strip().removeprefix("|").removesuffix("|"):
+        if character == "`":
+            in_code = not in_code
+        if character == "|" and not in_code and previous != "\\":
+            cells.append("".join(cell).strip())
+            cell = []
+        else:
+            cell.append(character)
+        previous = character
+    cells.append("".join(cell).strip())
+    return cells
+
+
+def tables(markdown: str) -> list[list[list[str]]]:
+    """Every table outside code blocks: its header row, then its body rows.
+
+    A run of `|` lines that has no separator row under its first line is not a
+    table to a Markdown renderer (a blank line splits a table that way), so it
+    raises ValueError.
+    """
+    found: list[list[list[str]]] = []
+    block: list[str] = []
+    in_fence = False
+    for line in [*markdown.splitlines(), ""]:
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        if not in_fence and line.lstrip().startswith("|"):
+            block.append(line)
+            continue
+        if block:
+            rows = [_cells(row) for row in block]
+            if len(rows) < 2 or not all(_SEPARATOR_CELL.match(cell) for cell in rows[1]):
+                raise ValueError(f"table rows without a header and separator: {block[0]!r}")
+            found.append([rows[0], *rows[2:]])
+            block = []
+    return found
