@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 from copier import run_update
+from copier.errors import UnsafeTemplateError
 
 from tests.harness.history import (
     build_history,
@@ -97,12 +98,12 @@ def edit_like_a_user(project: Path) -> Edits:
     return Edits(edited.relative_to(project), own.relative_to(project))
 
 
-def update(project: Path, commit: str) -> None:
+def update(project: Path, commit: str, *, trust: bool = False) -> None:
     run_update(
         str(project),
         defaults=True,
         overwrite=True,
-        unsafe=False,
+        unsafe=trust,
         vcs_ref=commit,
         quiet=True,
     )
@@ -180,3 +181,67 @@ def test_update_from_the_previous_real_release(combination: Combination, tmp_pat
 
     assert_merged_cleanly(project)
     assert_edits_kept(project, edits)
+
+
+#: The file the newer release of the moved-file test moves, and where to.
+MOVED_FROM = "src/{{package_name}}/schemas/items.py.jinja"
+MOVED_TO = "src/{{package_name}}/schemas/item_schemas.py.jinja"
+MOVED_DOCSTRING = '"""Items on the wire: what the API reads and writes."""'
+#: The update migration that carries edits along (hooks/follow_moves.py), as a release adds it.
+FOLLOW_MOVES = """
+_migrations:
+  - version: "0.2.0"
+    command:
+      - "{{ _copier_python }}"
+      - "{{ _copier_conf.src_path }}/hooks/follow_moves.py"
+      - "src/{{ package_name }}/schemas/items.py=src/{{ package_name }}/schemas/item_schemas.py"
+    when: "{{ _stage == 'after' }}"
+"""
+
+
+def make_release_that_moves_a_file(older: Path, newer: Path) -> None:
+    """The newer release moves the item schemas, changes their first line, and ships
+    the migration; the older release is `older` as it is."""
+    shutil.copytree(older, newer)
+    template = newer / "template"
+    text = (template / MOVED_FROM).read_text()
+    first, _, rest = text.partition("\n")
+    assert first.startswith('"""'), f"{MOVED_FROM} starts with {first!r}"
+    (template / MOVED_TO).write_text(f"{MOVED_DOCSTRING}\n{rest}")
+    (template / MOVED_FROM).unlink()
+    config = newer / "copier.yml"
+    assert "_migrations:" not in config.read_text(), "merge this entry into the release's list"
+    config.write_text(config.read_text() + FOLLOW_MOVES)
+
+
+@pytest.mark.parametrize("combination", UPDATED[::2], ids=combination_id)
+def test_a_moved_file_takes_the_users_edits_along(combination: Combination, tmp_path: Path) -> None:
+    """A release that moves a generated file ships a migration in hooks/; the user's
+    edit of the old file ends up in the new one, merged with the release's change."""
+    older = working_tree(tmp_path / "older")
+    make_release_that_moves_a_file(older, tmp_path / "newer")
+    repository = tmp_path / "template"
+    build_history(repository, [older, tmp_path / "newer"])
+    git("tag", "0.1.0", "HEAD~1", cwd=repository)
+    git("tag", "0.2.0", "HEAD", cwd=repository)
+    project = generate(repository, tmp_path / "project", combination, "0.1.0")
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "Generated from 0.1.0")
+    package = next(path for path in (project / "src").iterdir() if path.is_dir())
+    with (package / "schemas" / "items.py").open("a") as schemas:
+        schemas.write(USER_FUNCTION)
+    edits = edit_like_a_user(project)
+
+    with pytest.raises(UnsafeTemplateError):
+        update(project, "0.2.0")  # the migration runs code: Copier asks for --trust
+    git("reset", "-q", "--hard", cwd=project)
+    git("clean", "-q", "-d", "--force", cwd=project)
+    update(project, "0.2.0", trust=True)
+
+    assert_merged_cleanly(project)
+    assert_edits_kept(project, edits)
+    assert not (package / "schemas" / "items.py").exists()
+    moved = (package / "schemas" / "item_schemas.py").read_text()
+    assert moved.startswith(MOVED_DOCSTRING), "the release's change of the moved file is lost"
+    assert "def describe_team() -> str:" in moved, "the user's edit did not follow the move"
+    assert recorded_commit(project) == "0.2.0"

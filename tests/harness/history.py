@@ -19,7 +19,7 @@ from tests.harness.projects import template_snapshot
 GIT = ["git", "-c", "user.name=tests", "-c", "user.email=tests@example.invalid"]
 
 #: What a template release consists of: the rest of the repository is its tooling.
-TEMPLATE_PATHS = ("copier.yml", "includes", "template")
+TEMPLATE_PATHS = ("copier.yml", "includes", "hooks", "template")
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -81,8 +81,10 @@ def previous_release() -> str | None:
 
 def export_commit(commit: str, destination: Path) -> Path:
     """The template files of `commit` in the real repository, as plain files."""
+    present = set(git("ls-tree", "--name-only", commit, cwd=REPO_ROOT).split())
+    paths = [path for path in TEMPLATE_PATHS if path in present]  # hooks/ came later
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", commit, "--", *TEMPLATE_PATHS],
+        ["git", "archive", "--format=tar", commit, "--", *paths],
         cwd=REPO_ROOT,
         capture_output=True,
         check=True,
