@@ -1,21 +1,26 @@
 """Section 1's promise, kept by a client nobody here wrote.
 
 openapi-python-client generates a client from the document FastAPI serves
-(once per session and auth mode, offline, from the saved `/openapi.json`);
-that one client then drives every combination of the covering set, FastAPI,
+(once per session and kind of document, offline, from the saved
+`/openapi.json`); that one client then drives every combination of the covering set, FastAPI,
 Flask and Django alike, through the whole API: registration, the OAuth2
 password grant, refresh rotation, logout, the items' create, list, search,
 sort, pages, update and delete, and problem details parsed into the
 generated `Problem` and `ValidationProblem` models.
 
-Each test first checks that the server it drives serves, after the
-normalisation of section 1, the very document the client was generated
-from (test_one_document.py compares the three frameworks directly).
+The routes, and so the document, depend on two answers only: the auth mode
+and whether there is a task queue (any queue, any broker). A client is
+generated for each such kind from a FastAPI project of that kind, and each
+test first checks that the server it drives serves, after the normalisation
+of section 1, the very document its client was generated from; so this
+tier also proves one document across queues, caches and databases, where
+test_one_document.py compares the three frameworks on one cheap combination.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 
 import httpx
@@ -41,8 +46,9 @@ from tests.contract.generated_client import (
 )
 from tests.contract.openapi import differences, fetch_document, normalised
 from tests.contract.server import LiveServer, live_server
+from tests.harness.brokers import broker_namespace
 from tests.harness.databases import database_for
-from tests.option_space import Combination
+from tests.option_space import Combination, combination_id
 
 pytestmark = pytest.mark.contract
 
@@ -58,44 +64,70 @@ class Source:
     client: GeneratedClient
 
 
+@dataclass(frozen=True)
+class SourceKind:
+    """What decides the routes a document has: the auth mode and whether tasks exist."""
+
+    auth: str
+    tasks: bool
+
+    @classmethod
+    def of(cls, combination: Combination) -> SourceKind:
+        return cls(combination["auth"], combination["task_queue"] != "none")
+
+    def combination(self) -> Combination:
+        """The cheapest project of the source framework with these routes: SQLite, no
+        cache, and RQ on Redis when it needs a queue (the queue changes no route)."""
+        queue = {"task_queue": "rq", "broker": "redis"} if self.tasks else {"task_queue": "none"}
+        return {
+            "framework": SOURCE_FRAMEWORK,
+            "database": "sqlite",
+            "auth": self.auth,
+            **queue,
+            "cache": "none",
+        }
+
+
 @pytest.fixture(scope="session")
 def generated_clients(
     project_factory: ProjectFactory, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], Source]:
-    """The client generated for an auth mode, made on first use and kept for the session.
+) -> Callable[[SourceKind], Source]:
+    """The client generated for a kind of document, made on first use, kept for the session."""
+    sources: dict[SourceKind, Source] = {}
 
-    The source project is the cheapest of its framework (SQLite, no queue, no
-    cache: those answers change no route), served as in production.
-    """
-    sources: dict[str, Source] = {}
-
-    def source_for(auth: str) -> Source:
-        if auth not in sources:
-            combination: Combination = {
-                "framework": SOURCE_FRAMEWORK,
-                "database": "sqlite",
-                "auth": auth,
-                "task_queue": "none",
-                "cache": "none",
-            }
+    def source_for(kind: SourceKind) -> Source:
+        if kind not in sources:
+            combination = kind.combination()
+            key = combination_id(combination)
             project = project_factory(combination)
-            workdir = tmp_path_factory.mktemp(f"generated-client-{auth}")
-            with (
-                database_for("sqlite", "source", workdir) as database_url,
-                live_server(project, database_url, workdir / "server.log") as server,
-                new_client(server.base_url) as anonymous,
-            ):
+            workdir = tmp_path_factory.mktemp(f"generated-client-{key}")
+            prefix = f"generated_client_{key.replace('-', '_')}"
+            with ExitStack() as stack:
+                database_url = stack.enter_context(database_for("sqlite", prefix, workdir))
+                broker_settings = None
+                if kind.tasks:
+                    namespace = stack.enter_context(broker_namespace("redis", prefix))
+                    broker_settings = namespace.settings()
+                server = stack.enter_context(
+                    live_server(
+                        project,
+                        database_url,
+                        workdir / "server.log",
+                        broker_settings=broker_settings,
+                    )
+                )
+                anonymous = stack.enter_context(new_client(server.base_url))
                 document = fetch_document(anonymous)
-            package = f"contract_generated_client_{auth}"
-            sources[auth] = Source(document, generate_client(document, workdir, package))
-        return sources[auth]
+            package = f"contract_generated_client_{key.replace('-', '_')}"
+            sources[kind] = Source(document, generate_client(document, workdir, package))
+        return sources[kind]
 
     return source_for
 
 
 @pytest.fixture
-def source(generated_clients: Callable[[str], Source], combination: Combination) -> Source:
-    return generated_clients(combination["auth"])
+def source(generated_clients: Callable[[SourceKind], Source], combination: Combination) -> Source:
+    return generated_clients(SourceKind.of(combination))
 
 
 def assert_serves_the_source_document(client: httpx.Client, source: Source) -> None:
@@ -283,15 +315,15 @@ def test_the_generated_client_parses_validation_problems(
 
 
 def test_the_generated_client_has_every_operation_of_the_document(
-    generated_clients: Callable[[str], Source],
+    generated_clients: Callable[[SourceKind], Source],
 ) -> None:
     """Every operation of the document has its function in the generated package."""
-    for auth in ("jwt", "none"):
-        source = generated_clients(auth)
+    for kind in (SourceKind(auth, tasks) for auth in ("jwt", "none") for tasks in (False, True)):
+        source = generated_clients(kind)
         operation_ids = {
             operation["operationId"]
             for item in source.document["paths"].values()
             for operation in item.values()
             if isinstance(operation, dict) and "operationId" in operation
         }
-        assert operation_ids == source.client.operation_ids, auth
+        assert operation_ids == source.client.operation_ids, kind
