@@ -19,16 +19,21 @@ test_one_document.py compares the three frameworks on one cheap combination.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import ProjectFactory
 from tests.contract.client import JsonObject, User, new_client, new_password, token, unique_email
-from tests.contract.combinations import for_combinations
+from tests.contract.combinations import for_combinations, select
 from tests.contract.generated_client import (
     ITEM_PAGE,
     ITEM_READ,
@@ -44,10 +49,12 @@ from tests.contract.generated_client import (
     ValidationProblem,
     generate_client,
 )
-from tests.contract.openapi import differences, fetch_document, normalised
+from tests.contract.openapi import differences, fetch_document, normalised, operations
 from tests.contract.server import LiveServer, live_server
 from tests.harness.brokers import broker_namespace
 from tests.harness.databases import database_for
+from tests.harness.params import combination_params
+from tests.harness.readme import section, shell_commands
 from tests.option_space import Combination, combination_id
 
 pytestmark = pytest.mark.contract
@@ -119,7 +126,14 @@ def generated_clients(
                 anonymous = stack.enter_context(new_client(server.base_url))
                 document = fetch_document(anonymous)
             package = f"contract_generated_client_{key.replace('-', '_')}"
-            sources[kind] = Source(document, generate_client(document, workdir, package))
+            generated = generate_client(document, workdir, package)
+            operation_ids = {
+                operation["operationId"]
+                for _, _, operation in operations(document)
+                if "operationId" in operation
+            }
+            assert generated.operation_ids == operation_ids, "an operation has no function"
+            sources[kind] = Source(document, generated)
         return sources[kind]
 
     return source_for
@@ -314,16 +328,67 @@ def test_the_generated_client_parses_validation_problems(
         assert ["query", "limit"] in [list(error.loc) for error in problem.errors], problem
 
 
-def test_the_generated_client_has_every_operation_of_the_document(
-    generated_clients: Callable[[SourceKind], Source],
+# --- the generated README's recipe --------------------------------------------------
+
+README_SECTION = "A typed API client"
+#: How the README runs the generator; the tier runs the locked one instead, offline.
+README_GENERATOR = "uvx --from 'openapi-python-client>=0.29,<0.30' openapi-python-client"
+README_BASE_URL = "http://127.0.0.1:8000"
+#: The user the README's example logs in as.
+README_USER = {"email": "ada@example.com", "password": "correct horse"}
+
+
+def _one_per_framework_and_auth() -> list[Combination]:
+    chosen: dict[tuple[str, str], Combination] = {}
+    for combination in select():
+        chosen.setdefault((combination["framework"], combination["auth"]), combination)
+    return list(chosen.values())
+
+
+@pytest.mark.parametrize("combination", combination_params(_one_per_framework_and_auth()))
+def test_the_readme_recipe_generates_a_client_that_works(
+    live: LiveServer, client: httpx.Client, combination: Combination, tmp_path: Path
 ) -> None:
-    """Every operation of the document has its function in the generated package."""
-    for kind in (SourceKind(auth, tasks) for auth in ("jwt", "none") for tasks in (False, True)):
-        source = generated_clients(kind)
-        operation_ids = {
-            operation["operationId"]
-            for item in source.document["paths"].values()
-            for operation in item.values()
-            if isinstance(operation, dict) and "operationId" in operation
-        }
-        assert operation_ids == source.client.operation_ids, kind
+    """The generated README's commands and example, as written, against this server."""
+    text = section((live.project / "README.md").read_text(), README_SECTION)
+    script = "\n".join(shell_commands(text)).replace("\\\n", " ")
+    assert README_GENERATOR in script, script
+    script = script.replace(README_GENERATOR, f"{sys.executable} -m openapi_python_client")
+    script = script.replace(README_BASE_URL, live.base_url)
+    example = re.search(r"```python\n(.*?)```", text, re.DOTALL)
+    assert example is not None, text
+    if combination["auth"] == "jwt":
+        registered = client.post("/api/v1/auth/register", json=README_USER)
+        assert registered.status_code in {201, 409}, registered.text
+
+    # In a folder of its own: the README writes beside the project and into it.
+    workdir = tmp_path / "project"
+    workdir.mkdir()
+    environment = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    generated = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=workdir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert generated.returncode == 0, f"{script}\n{generated.stdout}\n{generated.stderr}"
+
+    packages = [path.parent for path in tmp_path.glob("*-client/*/__init__.py")]
+    assert len(packages) == 1, packages
+    ran = subprocess.run(
+        [sys.executable, "-c", example.group(1).replace(README_BASE_URL, live.base_url)],
+        cwd=workdir,
+        env={**environment, "PYTHONPATH": str(packages[0].parent)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0, f"{ran.stdout}\n{ran.stderr}"
+    assert "Invoice 42" in ran.stdout, ran.stdout
