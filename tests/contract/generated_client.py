@@ -117,7 +117,7 @@ class GeneratedClient:
         self._package = package
         self._operations = {
             path.stem: f"{package.__name__}.api.{path.parent.name}.{path.stem}"
-            for path in Path(*package.__path__).glob("api/*/*.py")
+            for path in Path(package.__path__[0]).glob("api/*/*.py")
             if path.stem != "__init__"
         }
 
