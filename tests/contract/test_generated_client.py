@@ -2,11 +2,13 @@
 
 openapi-python-client generates a client from the document FastAPI serves
 (once per session and kind of document, offline, from the saved
-`/openapi.json`); that one client then drives every combination of the covering set, FastAPI,
-Flask and Django alike, through the whole API: registration, the OAuth2
-password grant, refresh rotation, logout, the items' create, list, search,
-sort, pages, update and delete, and problem details parsed into the
-generated `Problem` and `ValidationProblem` models.
+`/openapi.json`); that one client then drives every combination of the
+covering set, FastAPI, Flask and Django alike, through the whole API:
+registration, the OAuth2 password grant, refresh rotation, logout, the
+items' create, list, search, sort, pages, update and delete, and problem
+details parsed into the generated `Problem` and `ValidationProblem` models.
+Any status the document does not list for an operation fails the test (the
+client raises on it).
 
 The routes, and so the document, depend on two answers only: the auth mode
 and whether there is a task queue (any queue, any broker). A client is
@@ -15,6 +17,9 @@ test first checks that the server it drives serves, after the normalisation
 of section 1, the very document its client was generated from; so this
 tier also proves one document across queues, caches and databases, where
 test_one_document.py compares the three frameworks on one cheap combination.
+
+Last, the generated README's recipe for a client runs as written against one
+combination per framework and auth mode.
 """
 
 from __future__ import annotations
