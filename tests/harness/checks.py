@@ -212,6 +212,50 @@ def zizmor(root: Path) -> Problems:
     )
 
 
+#: A step's or a job's `uses:`: an action or a reusable workflow.
+_USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<comment>.*)$")
+#: Pinned to a full commit, with the release it is in a comment: `@<40 hex> # v1.2.3`.
+_PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+_VERSION_COMMENT = re.compile(r"^\s+# v\d+(\.\d+)*$")
+
+
+def action_pins(root: Path) -> Problems:
+    """Every action a workflow uses is pinned to a full commit SHA with its version in
+    a comment, and each action to one commit across the workflows."""
+    files = workflow_files(root)
+    if not files:
+        return [f"no workflow in {root / '.github' / 'workflows'}"]
+    problems: Problems = []
+    commits: dict[str, set[str]] = {}
+    for path in files:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            found = _USES.match(line)
+            # This repository's own files (`./` or GitHub's `$/`) need no pin.
+            if found is None or found["ref"].startswith(("./", "$/")):
+                continue
+            where = f"{path.relative_to(root)}:{number}"
+            if not _PINNED.match(found["ref"]):
+                problems.append(f"{where}: {found['ref']} is not pinned to a full commit SHA")
+            elif not _VERSION_COMMENT.match(found["comment"]):
+                problems.append(f"{where}: {found['ref']} has no `# vX.Y.Z` comment")
+            else:
+                action, _, commit = found["ref"].partition("@")
+                commits.setdefault(action, set()).add(f"{commit}{found['comment']}")
+    problems += [
+        f"{action} is pinned to more than one commit: {sorted(pins)}"
+        for action, pins in commits.items()
+        if len(pins) > 1
+    ]
+    return problems
+
+
+def renovate_schema(project: Path) -> Problems:
+    config = project / ".github" / "renovate.json"
+    if not config.exists():
+        return ["no .github/renovate.json was rendered"]
+    return json_schema([config], "vendor.renovate", project)
+
+
 #: Every render check, by the name the tiers and the smoke report use.
 ALL_CHECKS = {
     "no leftover template syntax": leftover_jinja,
@@ -223,4 +267,6 @@ ALL_CHECKS = {
     "compose schema": compose_schema,
     "workflow schema": workflows_schema,
     "zizmor --offline": zizmor,
+    "actions pinned by commit": action_pins,
+    "Renovate schema": renovate_schema,
 }

@@ -310,7 +310,9 @@ def _cache(project: Path, combination: Combination) -> Problems:
             problems.append(f"cache = redis but there is no {name}")
     if "redis" not in declared_distributions(project):
         problems.append("cache = redis but pyproject.toml does not depend on redis")
-    for path in (project / ".env.example", *compose_files(project), *workflow_files(project)):
+    # The workflows that run the tests (not the weekly audit and update check).
+    tested = [path for path in workflow_files(project) if "make check" in (text_of(path) or "")]
+    for path in (project / ".env.example", *compose_files(project), *tested):
         if "REDIS_URL" not in (text_of(path) or ""):
             problems.append(f"cache = redis but {path.relative_to(project)} sets no REDIS_URL")
     # One Redis: the broker's when the broker is Redis, else a service of its own.
