@@ -67,8 +67,15 @@ def test_json_array_body_is_refused(api: httpx.Client) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    [b'{"title": ', b"{'title': 'single quotes'}", b"not json at all", b"\xff\xfe\x00garbage", b""],
-    ids=["truncated", "single-quotes", "text", "binary", "empty"],
+    [
+        b'{"title": ',
+        b"{'title': 'single quotes'}",
+        b"not json at all",
+        b"\xff\xfe\x00garbage",
+        b'{"title": "\xc3"}',
+        b"",
+    ],
+    ids=["truncated", "single-quotes", "text", "binary", "not-utf-8", "empty"],
 )
 def test_malformed_json_is_a_client_error(api: httpx.Client, raw: bytes) -> None:
     response = api.post("/api/v1/items", content=raw, headers={"Content-Type": "application/json"})
