@@ -63,7 +63,7 @@ MAX_EXAMPLES = 10
 DEADLINE = 90
 PHASES = "examples,coverage,fuzzing,stateful"
 _FIGURES = re.compile(
-    r"Operations:|\(in [0-9.]+s\)|Scenarios:|API Links:|generated|=+ .* in [0-9.]+s =+"
+    r"^\s+Operations:|\(in [0-9.]+s\)|Scenarios:|API Links:|generated|=+ .* in [0-9.]+s =+"
 )
 
 
