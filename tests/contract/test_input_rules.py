@@ -214,3 +214,61 @@ def test_the_openapi_document_states_the_text_rule_for_users(client: httpx.Clien
     ]:
         properties = _component(document, component)["properties"]
         _assert_refuses_nul(properties[field], f"{component}.{field}")
+
+
+#: What Python's `str.strip` removes: a title of nothing else is refused (section 7),
+#: and the document's pattern says so (section 4).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+#: The special-use domains whose addresses registration refuses (section 6).
+SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test", "TEST")
+
+
+@EVERY
+def test_a_title_of_whitespace_is_refused_as_the_document_says(
+    api: httpx.Client, client: httpx.Client
+) -> None:
+    document = json_object(client.get("/openapi.json"))
+    for component in ("ItemCreate", "ItemUpdate"):
+        pattern = _string_branch(_component(document, component)["properties"]["title"])["pattern"]
+        assert re.search(pattern, f"\u3000{token()} \t"), f"{component}: {pattern!r}"
+        for character in WHITESPACE:
+            assert not re.search(pattern, character * 2), f"{component}: {character!r} accepted"
+
+    for character in WHITESPACE:
+        assert_error_at(_post_item(api, {"title": character * 2}), ["body", "title"])
+
+
+@WITH_USERS
+def test_an_email_in_a_special_use_domain_is_refused_as_the_document_says(
+    client: httpx.Client,
+) -> None:
+    document = json_object(client.get("/openapi.json"))
+    pattern = _component(document, "UserCreate")["properties"]["email"]["pattern"]
+    assert re.search(pattern, unique_email()), pattern
+    assert re.search(pattern, f"{token()}@test.example"), pattern
+
+    for domain in SPECIAL_USE_DOMAINS:
+        email = f"{token()}@mail.{domain}"
+        assert not re.search(pattern, email), f"{pattern!r} accepts {email}"
+        assert_error_at(register(client, email, new_password()), ["body", "email"])
+
+
+@WITH_USERS
+def test_a_password_may_be_left_out_of_a_profile_change_but_not_null(
+    api: httpx.Client, client: httpx.Client, current_user: User | None
+) -> None:
+    """Section 6: `password: null` is refused (a password is changed, never removed),
+    and the document shows a plain string; `full_name: null` clears the name."""
+    assert current_user is not None
+    schema = _component(json_object(client.get("/openapi.json")), "UserUpdate")
+    password, full_name = schema["properties"]["password"], schema["properties"]["full_name"]
+    assert password.get("type") == "string", password
+    assert "required" not in schema, schema
+    assert {"type": "null"} in full_name["anyOf"], full_name
+
+    assert_error_at(api.patch("/api/v1/users/me", json={"password": None}), ["body", "password"])
+    cleared = api.patch("/api/v1/users/me", json={"full_name": None})
+    assert cleared.status_code == 200, cleared.text
+    assert json_object(cleared)["full_name"] is None

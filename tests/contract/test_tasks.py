@@ -161,3 +161,16 @@ def test_tasks_survive_a_worker_crash(api: httpx.Client, worker_ready: Worker) -
     worker_ready.kill()
     worker_ready.start()
     assert_all_echoed(api, worker_ready, accepted, "crash", REDELIVERY_WITHIN)
+
+
+@pytest.mark.parametrize("method", ["GET", "OPTIONS"])
+def test_the_ping_path_is_not_a_task_id(api: httpx.Client, method: str) -> None:
+    """Section 1: a concrete path wins over a template, as in the document, where
+    `/api/v1/tasks/ping` has only POST: GET there is a 405, not a read of task "ping"."""
+    response = api.request(method, "/api/v1/tasks/ping")
+
+    allowed = {part.strip().upper() for part in response.headers.get("allow", "").split(",")}
+    assert "POST" in allowed, f"Allow: {response.headers.get('allow')!r}"
+    assert "GET" not in allowed, f"Allow: {response.headers.get('allow')!r}"
+    if method == "GET":
+        assert_problem(response, 405)
