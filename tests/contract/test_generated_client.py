@@ -24,6 +24,8 @@ combination per framework and auth mode.
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
 import subprocess
@@ -107,29 +109,33 @@ def generated_clients(
     """The client generated for a kind of document, made on first use, kept for the session."""
     sources: dict[SourceKind, Source] = {}
 
+    def served_document(kind: SourceKind) -> JsonObject:
+        combination = kind.combination()
+        key = combination_id(combination)
+        project = project_factory(combination)
+        workdir = tmp_path_factory.mktemp(f"source-server-{key}")
+        prefix = f"generated_client_{key.replace('-', '_')}"
+        with ExitStack() as stack:
+            database_url = stack.enter_context(database_for("sqlite", prefix, workdir))
+            broker_settings = None
+            if kind.tasks:
+                namespace = stack.enter_context(broker_namespace("redis", prefix))
+                broker_settings = namespace.settings()
+            server = stack.enter_context(
+                live_server(
+                    project, database_url, workdir / "server.log", broker_settings=broker_settings
+                )
+            )
+            anonymous = stack.enter_context(new_client(server.base_url))
+            return fetch_document(anonymous)
+
     def source_for(kind: SourceKind) -> Source:
         if kind not in sources:
-            combination = kind.combination()
-            key = combination_id(combination)
-            project = project_factory(combination)
+            key = combination_id(kind.combination())
+            document = shared_across_workers(
+                tmp_path_factory, f"{key}.json", lambda: served_document(kind)
+            )
             workdir = tmp_path_factory.mktemp(f"generated-client-{key}")
-            prefix = f"generated_client_{key.replace('-', '_')}"
-            with ExitStack() as stack:
-                database_url = stack.enter_context(database_for("sqlite", prefix, workdir))
-                broker_settings = None
-                if kind.tasks:
-                    namespace = stack.enter_context(broker_namespace("redis", prefix))
-                    broker_settings = namespace.settings()
-                server = stack.enter_context(
-                    live_server(
-                        project,
-                        database_url,
-                        workdir / "server.log",
-                        broker_settings=broker_settings,
-                    )
-                )
-                anonymous = stack.enter_context(new_client(server.base_url))
-                document = fetch_document(anonymous)
             package = f"contract_generated_client_{key.replace('-', '_')}"
             generated = generate_client(document, workdir, package)
             operation_ids = {
@@ -142,6 +148,30 @@ def generated_clients(
         return sources[kind]
 
     return source_for
+
+
+def shared_across_workers(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[], JsonObject]
+) -> JsonObject:
+    """`make()`, computed by the first xdist worker that needs it and read by the others.
+
+    Serving a source project costs an install and a server start (30-50 s);
+    every worker needs the same few documents, so one builds each while the
+    others wait on the lock. Generating the client from it takes seconds and
+    stays per worker (it is imported there).
+    """
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by its workers
+    path = root / "generated-client-documents" / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.with_suffix(".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not path.exists():
+            path.write_text(json.dumps(make()))
+    document = json.loads(path.read_text())
+    assert isinstance(document, dict), f"{path} does not hold a JSON object"
+    return document
 
 
 @pytest.fixture
