@@ -134,6 +134,21 @@ from {package}.models import TeamNote
 def test_a_note_keeps_its_body() -> None:
     assert TeamNote(body="deploy on Tuesdays").body == "deploy on Tuesdays"
 '''
+USER_ITEM_TEST = '''"""A test the team wrote for the items."""
+
+from {package}.models import Item
+
+
+def test_an_item_keeps_its_title() -> None:
+    assert Item(title="order 1").title == "order 1"
+'''
+#: A setting the user changes (access tokens live 30 minutes, not 15), with their tests.
+TTL_SETTING = ("access_token_ttl_seconds: int = Field(default=15 * 60,", "default=30 * 60,")
+TTL_TESTS = (
+    ('["expires_in"] == 900', '["expires_in"] == 1800'),
+    ('["iat"] == 900', '["iat"] == 1800'),
+)
+USER_ACCESS_TTL = 30 * 60
 #: A dependency the user adds: already locked (mypy needs it), so uv resolves it offline.
 USER_DEPENDENCY = "typing-extensions"
 
@@ -211,7 +226,10 @@ def read_back(base_url: str, written: Written) -> None:
                 "/api/v1/auth/refresh", json={"refresh_token": user.refresh_token}
             )
             assert_status(refreshed, 200)
-            assert_status(login(client, user.email, user.password), 200)
+            user.refresh_token = json_object(refreshed)["refresh_token"]  # the old one is spent
+            logged_in = login(client, user.email, user.password)
+            assert_status(logged_in, 200)
+            assert json_object(logged_in)["expires_in"] == USER_ACCESS_TTL, "the setting is lost"
             headers = {"Authorization": f"Bearer {json_object(refreshed)['access_token']}"}
             with new_client(base_url, headers=headers) as api:
                 me = api.get("/api/v1/users/me")
@@ -294,11 +312,35 @@ def add_to_models_package(package: Path) -> None:
     init.write_text(text)
 
 
-def edit_like_a_user(project: Path, framework: str, services: Services) -> None:
-    """A model with its own migration, a test of it, a dependency; committed."""
+def change_a_setting(project: Path, package: Path) -> None:
+    """The access token's lifetime, and the tests of the project that assert it."""
+    config = package / "config.py"
+    old, new = TTL_SETTING
+    text = config.read_text()
+    assert old in text, f"{config} no longer sets the access token's lifetime this way"
+    config.write_text(text.replace(old, old.replace("default=15 * 60,", new)))
+    tests = project / "tests" / "test_auth.py"
+    text = tests.read_text()
+    assert TTL_TESTS[0][0] in text, f"{tests} no longer asserts expires_in"
+    for before, after in TTL_TESTS:
+        text = text.replace(before, after)
+    tests.write_text(text)
+
+
+def edit_like_a_user(
+    project: Path, framework: str, services: Services, *, own_model: bool = True
+) -> None:
+    """A setting and the tests that assert it, a model with its own migration and a
+    test of it, a dependency; committed.
+
+    Without `own_model`, the test is of the items' model and no migration is added.
+    """
     package = package_of(project)
     name = package.name
-    if framework == "django":
+    change_a_setting(project, package)
+    if not own_model:
+        (project / "tests" / "test_team_items.py").write_text(USER_ITEM_TEST.format(package=name))
+    elif framework == "django":
         (package / "models" / "team_note.py").write_text(DJANGO_MODEL)
         add_to_models_package(package)
         run(
@@ -312,11 +354,15 @@ def edit_like_a_user(project: Path, framework: str, services: Services) -> None:
         add_to_models_package(package)
         revision = ALEMBIC_REVISION.format(down=alembic_head(project))
         (project / "migrations" / "versions" / "team_0001_team_notes.py").write_text(revision)
-    (project / "tests" / "test_team_notes.py").write_text(USER_TEST.format(package=name))
+    if own_model:
+        (project / "tests" / "test_team_notes.py").write_text(USER_TEST.format(package=name))
     run(["uv", "add", "--offline", USER_DEPENDENCY], project)
     run(["uv", "run", "--no-sync", "ruff", "format", "."], project)
     run(["uv", "run", "--no-sync", "ruff", "check", "--fix", "."], project)
-    commit_all(project, "The team's notes: a model, its migration, a test; typing-extensions")
+    commit_all(
+        project,
+        "Longer access tokens; the team's notes: a model, its migration, a test; typing-extensions",
+    )
 
 
 # --- the tier ---------------------------------------------------------------------------
@@ -372,7 +418,9 @@ def test_a_project_holding_data_updates_to_the_working_tree(
         assert USER_TABLE in table_names(services.database_url), "the user's migration is lost"
         for table, ids in before.items():
             assert ids <= after.get(table, set()), f"rows of {table} lost in the update"
-        record_property("row counts", {t: (len(before[t]), len(after[t])) for t in before})
+        counts = {table: (len(before[table]), len(after[table])) for table in before}
+        record_property("row counts", counts)
+        print(f"rows (before, after) the update: {counts}")  # shown by -rA
 
         run(["make", "drift"], project, env=services.environment, timeout=CHECK_TIMEOUT)
         run(["make", "check"], project, env=services.environment, timeout=CHECK_TIMEOUT)
