@@ -243,6 +243,7 @@ def live_server(
     migrate_database_url: str | None = None,
     broker_settings: Mapping[str, str] | None = None,
     cache: Mapping[str, str] | None = None,
+    secret_key: str | None = None,
 ) -> Iterator[LiveServer]:
     """Migrate, then `make serve` the project until the block ends.
 
@@ -250,9 +251,10 @@ def live_server(
     while the server itself talks to the database through a proxy. With
     `broker_settings` (a project with a task queue), `make worker` runs too.
     `cache` holds REDIS_URL and CACHE_KEY_PREFIX of a project with the Redis cache.
+    `secret_key` keeps the tokens of an earlier run valid (a fresh one otherwise).
     """
     port = free_port()
-    secret_key = secrets.token_urlsafe(48)  # 64 URL-safe characters
+    secret_key = secret_key or secrets.token_urlsafe(48)  # 64 URL-safe characters
     settings = (
         production_settings(database_url, port, secret_key)
         | dict(broker_settings or {})
