@@ -13,9 +13,8 @@ from copier.errors import UnsafeTemplateError
 
 from tests.harness.history import (
     build_history,
-    export_commit,
     git,
-    previous_release,
+    history_since_previous_release,
     working_tree,
 )
 from tests.harness.projects import generate
@@ -163,21 +162,20 @@ def test_update_to_a_newer_release_keeps_edits(combination: Combination, tmp_pat
 @pytest.mark.parametrize("combination", UPDATED, ids=combination_id)
 def test_update_from_the_previous_real_release(combination: Combination, tmp_path: Path) -> None:
     """From the real repository's previous template commit to the working tree."""
-    previous = previous_release()
-    if previous is None:
+    history = history_since_previous_release(tmp_path)
+    if history is None:
         pytest.skip("the repository has no earlier template commit than its working tree")
-    older = export_commit(previous, tmp_path / "older")
-    newer = working_tree(tmp_path / "newer")
-    old_commit, new_commit = build_history(tmp_path / "template", [older, newer])
     try:
-        project = generate(tmp_path / "template", tmp_path / "project", combination, old_commit)
+        project = generate(
+            history.repository, tmp_path / "project", combination, history.old_commit
+        )
     except (ValueError, OSError) as error:
-        pytest.skip(f"the previous release {previous[:10]} does not render this: {error}")
+        pytest.skip(f"the previous release {history.previous[:10]} does not render this: {error}")
     git("init", "-q", "-b", "main", cwd=project)
-    commit_all(project, f"Generated from {previous[:10]}")
+    commit_all(project, f"Generated from {history.previous[:10]}")
     edits = edit_like_a_user(project)
 
-    update(project, new_commit)
+    update(project, history.new_commit)
 
     assert_merged_cleanly(project)
     assert_edits_kept(project, edits)

@@ -39,9 +39,8 @@ from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import postgres_database, table_names
 from tests.harness.history import (
     build_history,
-    export_commit,
     git,
-    previous_release,
+    history_since_previous_release,
     working_tree,
 )
 from tests.harness.option_rules import untaken_option_problems
@@ -386,16 +385,13 @@ def test_a_project_holding_data_updates_to_the_working_tree(
     combination: Combination, tmp_path: Path, record_property: RecordProperty
 ) -> None:
     started = time.perf_counter()
-    previous = previous_release()
-    if previous is None:
+    history = history_since_previous_release(tmp_path)
+    if history is None:
         pytest.skip("the repository has no earlier template commit than its working tree")
-    older = export_commit(previous, tmp_path / "older")
-    newer = working_tree(tmp_path / "newer")
-    old_commit, new_commit = build_history(tmp_path / "template", [older, newer])
     # A row the previous release cannot render fails here, with Copier's reason.
-    project = generate(tmp_path / "template", tmp_path / "project", combination, old_commit)
+    project = generate(history.repository, tmp_path / "project", combination, history.old_commit)
     git("init", "-q", "-b", "main", cwd=project)
-    commit_all(project, f"Generated from {previous[:10]}")
+    commit_all(project, f"Generated from {history.previous[:10]}")
     run(["make", "install"], project)
 
     with services_for(combination) as services:
@@ -410,7 +406,7 @@ def test_a_project_holding_data_updates_to_the_working_tree(
             assert pinged <= before["task_runs"], before
 
         edit_like_a_user(project, combination["framework"], services)
-        update(project, new_commit)
+        update(project, history.new_commit)
         assert_merged_cleanly(project)
         run(["make", "install"], project)
 

@@ -11,6 +11,7 @@ import io
 import shutil
 import subprocess
 import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from tests.harness.environment import REPO_ROOT
@@ -93,3 +94,26 @@ def export_commit(commit: str, destination: Path) -> Path:
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(destination, filter="data")
     return destination
+
+
+@dataclass(frozen=True)
+class ReleaseHistory:
+    """A throwaway template repository: the previous release, then the working tree."""
+
+    repository: Path
+    previous: str  # the real repository's commit, for messages
+    old_commit: str
+    new_commit: str
+
+
+def history_since_previous_release(workdir: Path) -> ReleaseHistory | None:
+    """The previous release and the working tree, committed in that order under
+    `workdir`; None when the repository has no earlier template commit."""
+    previous = previous_release()
+    if previous is None:
+        return None
+    older = export_commit(previous, workdir / "older")
+    newer = working_tree(workdir / "newer")
+    repository = workdir / "template"
+    old_commit, new_commit = build_history(repository, [older, newer])
+    return ReleaseHistory(repository, previous, old_commit, new_commit)

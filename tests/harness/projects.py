@@ -42,9 +42,12 @@ def generate(
     template: Path,
     destination: Path,
     answers: Mapping[str, str],
-    vcs_ref: str = "HEAD",
+    vcs_ref: str | None = "HEAD",
 ) -> Path:
-    """Render the template non-interactively with the given answers."""
+    """Render the template non-interactively with the given answers.
+
+    `vcs_ref=None` renders a folder that is not a git repository as it stands.
+    """
     run_copy(
         str(template),
         str(destination),

@@ -21,12 +21,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from copier import run_copy
 from jinja2 import Environment, meta
 
 from tests.harness.copier_config import load_config
 from tests.harness.environment import REPO_ROOT
-from tests.harness.projects import BASE_ANSWERS
+from tests.harness.projects import generate
 from tests.option_space import combination_id
 
 #: Alembic's revisions and Django's migrations, relative to a generated project.
@@ -70,14 +69,7 @@ def released_migrations(
     template: Path, destination: Path, answers: Mapping[str, str]
 ) -> dict[str, str]:
     """The migration files one combination gets from `template`, by path."""
-    run_copy(
-        str(template),
-        str(destination),
-        data={**BASE_ANSWERS, **answers},
-        defaults=True,
-        unsafe=False,
-        quiet=True,
-    )
+    generate(template, destination, answers, vcs_ref=None)
     return {
         str(path.relative_to(destination)): path.read_text()
         for pattern in MIGRATION_GLOBS
