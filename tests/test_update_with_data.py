@@ -143,6 +143,64 @@ from {package}.models import Item
 def test_an_item_keeps_its_title() -> None:
     assert Item(title="order 1").title == "order 1"
 '''
+#: A route of the user's own, in each framework's idiom: GET /api/v1/team.
+TEAM_PATH = "/api/v1/team"
+TEAM_BODY = {"name": "orders", "on_call": "platform"}
+FASTAPI_ROUTE = '''"""The team behind the service: added after generation."""
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+router = APIRouter(prefix="/team", tags=["team"])
+
+
+class Team(BaseModel):
+    name: str
+    on_call: str
+
+
+@router.get("")
+async def describe_team() -> Team:
+    return Team(name="orders", on_call="platform")
+'''
+FLASK_ROUTE = '''"""The team behind the service: added after generation."""
+
+from flask import Blueprint, Response
+from pydantic import BaseModel
+
+from {package}.web.endpoints import endpoint, json_response
+
+blueprint = Blueprint("team", __name__, url_prefix="/team")
+
+
+class Team(BaseModel):
+    name: str
+    on_call: str
+
+
+@blueprint.get("")
+@endpoint(response=Team)
+def describe_team() -> Response:
+    """Who runs this service."""
+    return json_response(Team(name="orders", on_call="platform"))
+'''
+DJANGO_ROUTE = '''"""The team behind the service: added after generation."""
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+router = Router(tags=["team"])
+
+
+class Team(Schema):
+    name: str
+    on_call: str
+
+
+@router.get("", response=Team)
+def describe_team(request: HttpRequest) -> Team:
+    return Team(name="orders", on_call="platform")
+'''
 #: A setting the user changes (access tokens live 30 minutes, not 15), with their tests.
 TTL_SETTING = ("access_token_ttl_seconds: int = Field(default=15 * 60,", "default=30 * 60,")
 TTL_TESTS = (
@@ -219,8 +277,13 @@ def run_ping(api: httpx.Client, message: str) -> JsonObject:
 
 
 def read_back(base_url: str, written: Written) -> None:
-    """Everything written before the update, through the API of the updated project."""
+    """Everything written before the update, through the API of the updated project,
+    and the user's own route."""
     with new_client(base_url) as client:
+        team = client.get(TEAM_PATH)
+        assert_status(team, 200)
+        assert json_object(team) == TEAM_BODY, "the user's route changed"
+        assert TEAM_PATH in json_object(client.get("/openapi.json"))["paths"]
         for user in written.users:
             # The refresh token issued before the update still rotates.
             refreshed = client.post(
@@ -328,17 +391,47 @@ def change_a_setting(project: Path, package: Path) -> None:
     tests.write_text(text)
 
 
+def _sub_once(pattern: str, replacement: str, path: Path) -> None:
+    text = path.read_text()
+    changed, count = re.subn(pattern, replacement, text, count=1, flags=re.DOTALL | re.MULTILINE)
+    assert count == 1, f"{path} no longer matches {pattern!r}: this test's edit needs updating"
+    path.write_text(changed)
+
+
+def add_a_route(package: Path, framework: str) -> None:
+    """GET /api/v1/team: a routes module of the user's, registered beside the template's."""
+    name = package.name
+    routes = package / "web" / "routes"
+    imports = rf"^(from {name}\.web\.routes import [a-z_, ]+)$"
+    if framework == "django":
+        (routes / "team.py").write_text(DJANGO_ROUTE)
+        api = package / "web" / "api.py"
+        _sub_once(imports, r"\1, team", api)
+        with api.open("a") as module:
+            module.write('api.add_router("/api/v1/team", team.router)\n')
+        return
+    init = routes / "__init__.py"
+    _sub_once(imports, r"\1, team", init)
+    if framework == "fastapi":
+        (routes / "team.py").write_text(FASTAPI_ROUTE)
+        _sub_once(r"(API_ROUTERS: [^=]+= \()(.*?),?\s*\)$", r"\1\2, team.router)", init)
+    else:
+        (routes / "team.py").write_text(FLASK_ROUTE.format(package=name))
+        _sub_once(r"(API_BLUEPRINTS: [^=]+= \()(.*?),?\s*\)$", r"\1\2, team.blueprint)", init)
+
+
 def edit_like_a_user(
     project: Path, framework: str, services: Services, *, own_model: bool = True
 ) -> None:
-    """A setting and the tests that assert it, a model with its own migration and a
-    test of it, a dependency; committed.
+    """A setting and the tests that assert it, a route, a model with its own migration
+    and a test of it, a dependency; committed.
 
     Without `own_model`, the test is of the items' model and no migration is added.
     """
     package = package_of(project)
     name = package.name
     change_a_setting(project, package)
+    add_a_route(package, framework)
     if not own_model:
         (project / "tests" / "test_team_items.py").write_text(USER_ITEM_TEST.format(package=name))
     elif framework == "django":
@@ -362,7 +455,8 @@ def edit_like_a_user(
     run(["uv", "run", "--no-sync", "ruff", "check", "--fix", "."], project)
     commit_all(
         project,
-        "Longer access tokens; the team's notes: a model, its migration, a test; typing-extensions",
+        "Longer access tokens; GET /api/v1/team; the team's notes: a model, its migration, "
+        "a test; typing-extensions",
     )
 
 
