@@ -108,9 +108,8 @@ def update(project: Path, commit: str, *, trust: bool = False) -> None:
     )
 
 
-def assert_merged_cleanly(project: Path) -> None:
-    rejected = sorted(str(p.relative_to(project)) for p in project.rglob("*.rej"))
-    assert not rejected, f"copier left rejected hunks: {rejected}"
+def conflicted_files(project: Path) -> list[str]:
+    """The files in which Copier left conflict markers, relative to the project."""
     conflicted = []
     for path in project.rglob("*"):
         if ".git" in path.parts or not path.is_file():
@@ -121,6 +120,13 @@ def assert_merged_cleanly(project: Path) -> None:
             continue
         if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in lines):
             conflicted.append(str(path.relative_to(project)))
+    return sorted(conflicted)
+
+
+def assert_merged_cleanly(project: Path) -> None:
+    rejected = sorted(str(p.relative_to(project)) for p in project.rglob("*.rej"))
+    assert not rejected, f"copier left rejected hunks: {rejected}"
+    conflicted = conflicted_files(project)
     assert not conflicted, f"conflict markers in {conflicted}"
 
 

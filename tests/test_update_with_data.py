@@ -46,8 +46,14 @@ from tests.harness.history import (
 from tests.harness.option_rules import untaken_option_problems
 from tests.harness.projects import generate, run
 from tests.harness.reporting import DURATION_PREFIX
-from tests.option_space import Combination, combination_id
-from tests.test_update import UPDATED, assert_merged_cleanly, commit_all, update
+from tests.option_space import AXES, Combination, combination_id
+from tests.test_update import (
+    UPDATED,
+    assert_merged_cleanly,
+    commit_all,
+    conflicted_files,
+    update,
+)
 
 pytestmark = [pytest.mark.update, pytest.mark.usefixtures("require_postgres")]
 
@@ -276,14 +282,15 @@ def run_ping(api: httpx.Client, message: str) -> JsonObject:
     return body
 
 
-def read_back(base_url: str, written: Written) -> None:
+def read_back(base_url: str, written: Written, *, user_route: bool = True) -> None:
     """Everything written before the update, through the API of the updated project,
     and the user's own route."""
     with new_client(base_url) as client:
-        team = client.get(TEAM_PATH)
-        assert_status(team, 200)
-        assert json_object(team) == TEAM_BODY, "the user's route changed"
-        assert TEAM_PATH in json_object(client.get("/openapi.json"))["paths"]
+        if user_route:
+            team = client.get(TEAM_PATH)
+            assert_status(team, 200)
+            assert json_object(team) == TEAM_BODY, "the user's route changed"
+            assert TEAM_PATH in json_object(client.get("/openapi.json"))["paths"]
         for user in written.users:
             # The refresh token issued before the update still rotates.
             refreshed = client.post(
@@ -421,18 +428,21 @@ def add_a_route(package: Path, framework: str) -> None:
 
 
 def edit_like_a_user(
-    project: Path, framework: str, services: Services, *, own_model: bool = True
+    project: Path, framework: str, services: Services, *, registrations: bool = True
 ) -> None:
     """A setting and the tests that assert it, a route, a model with its own migration
     and a test of it, a dependency; committed.
 
-    Without `own_model`, the test is of the items' model and no migration is added.
+    Without `registrations`, no route and no model (both are registered in lists an
+    option also extends, see test_a_new_option_beside_the_users_registrations_conflicts):
+    the test is of the items' model.
     """
     package = package_of(project)
     name = package.name
     change_a_setting(project, package)
-    add_a_route(package, framework)
-    if not own_model:
+    if registrations:
+        add_a_route(package, framework)
+    if not registrations:
         (project / "tests" / "test_team_items.py").write_text(USER_ITEM_TEST.format(package=name))
     elif framework == "django":
         (package / "models" / "team_note.py").write_text(DJANGO_MODEL)
@@ -448,7 +458,7 @@ def edit_like_a_user(
         add_to_models_package(package)
         revision = ALEMBIC_REVISION.format(down=alembic_head(project))
         (project / "migrations" / "versions" / "team_0001_team_notes.py").write_text(revision)
-    if own_model:
+    if registrations:
         (project / "tests" / "test_team_notes.py").write_text(USER_TEST.format(package=name))
     run(["uv", "add", "--offline", USER_DEPENDENCY], project)
     run(["uv", "run", "--no-sync", "ruff", "format", "."], project)
@@ -541,7 +551,7 @@ def chain_params() -> list[Any]:
             id=framework,
             marks=pytest.mark.xdist_group(f"update-answers-{framework}"),
         )
-        for framework in ("fastapi",)
+        for framework in AXES["framework"]
     ]
 
 
@@ -578,9 +588,9 @@ def test_answers_change_on_a_project_holding_data(
         services = Services(database_url, None, {})
         with serving(project, services, tmp_path / "start.log") as base_url:
             written = write_data(base_url, with_queue=False)
-        # A model of the user's own is left out here: its import in models/__init__.py
-        # sits where adding a queue puts TaskRun's, and Copier leaves a conflict there.
-        edit_like_a_user(project, framework, services, own_model=False)
+        # No route or model of the user's own here: adding a queue registers its own
+        # beside them, and Copier leaves the conflict to the user (tested below).
+        edit_like_a_user(project, framework, services, registrations=False)
 
         for number, (change, changed) in enumerate(ANSWER_CHANGES):
             answers = {**answers, **changed}
@@ -611,7 +621,7 @@ def test_answers_change_on_a_project_holding_data(
             )
             with serving(project, services, tmp_path / f"{number}.log") as base_url:
                 after = row_ids(database_url)
-                read_back(base_url, written)
+                read_back(base_url, written, user_route=False)
                 if answers["task_queue"] != "none":
                     user = written.users[0]
                     with new_client(base_url) as client:
@@ -629,3 +639,46 @@ def test_answers_change_on_a_project_holding_data(
             print(f"rows after we {change}: {counts}")  # shown by -rA
         run(["make", "check"], project, env=services.environment, timeout=CHECK_TIMEOUT)
     record_property(DURATION_PREFIX + "answer changes", time.perf_counter() - started)
+
+
+#: Where a model and a routes module are registered, by framework: lists that a task
+#: queue extends too (TaskRun, the tasks routes).
+REGISTRIES = {
+    "fastapi": ("models/__init__.py", "web/routes/__init__.py"),
+    "flask": ("models/__init__.py", "web/routes/__init__.py"),
+    "django": ("models/__init__.py", "web/api.py"),
+}
+
+
+@pytest.mark.parametrize("framework", AXES["framework"])
+def test_a_new_option_beside_the_users_registrations_conflicts(
+    framework: str, tmp_path: Path
+) -> None:
+    """The user registered a model and a route; adding a queue registers its own on
+    the same lines. Copier cannot merge those two additions: it marks the conflict in
+    exactly those files, the user's lines inside it, and merges every other file."""
+    (commit,) = build_history(tmp_path / "template", [working_tree(tmp_path / "release")])
+    project = generate(
+        tmp_path / "template", tmp_path / "project", {"framework": framework, **CHAIN_START}, commit
+    )
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "Generated")
+    package = package_of(project)
+    model = DJANGO_MODEL if framework == "django" else SQLALCHEMY_MODEL.format(package=package.name)
+    (package / "models" / "team_note.py").write_text(model)
+    add_to_models_package(package)
+    add_a_route(package, framework)
+    commit_all(project, "The team's notes and GET /api/v1/team")
+
+    update_answers(project, commit, {"task_queue": "celery", "broker": "redis"})
+
+    source = package.relative_to(project)
+    models, routes = (str(source / registry) for registry in REGISTRIES[framework])
+    assert conflicted_files(project) == sorted([models, routes])
+    assert "TeamNote" in (project / models).read_text(), "the user's model import was dropped"
+    assert (
+        "team.router" in (project / routes).read_text()
+        or "team.blueprint" in (project / routes).read_text()
+    ), "the user's route registration was dropped"
+    assert (package / "models" / "team_note.py").read_text() == model
+    assert (package / "models" / "task_run.py").exists(), "the queue's model was not added"
