@@ -10,6 +10,7 @@ each combination byte for byte, file modes included. Ignored, by design:
 lines of `.copier-answers.yml` (they name the template's source, which
 differs). Prints each differing path with the combinations it differs in and
 a summary; exits 1 on any difference, 0 when every tree is identical.
+Progress, one line per combination, goes to stderr.
 
 A redesign of the template source that must not change the generated
 projects (issue #18) proves it with `uv run python -m tools.render_diff main`.
@@ -156,9 +157,12 @@ def render_diff(
             else export_commit(against, workdir / "against")
         )
         jobs = [Job(old_template, new_template, workdir, dict(c)) for c in combinations]
+        results: dict[str, list[str]] = {}
         with multiprocessing.Pool(PROCESSES) as pool:
-            results = pool.map(_render_and_compare, jobs, chunksize=1)
-    return dict(results)
+            for name, paths in pool.imap_unordered(_render_and_compare, jobs):
+                results[name] = paths
+                print(f"[{len(results)}/{len(jobs)}] {name}: {len(paths)}", file=sys.stderr)
+    return dict(sorted(results.items()))
 
 
 def main(argv: list[str] | None = None) -> int:
