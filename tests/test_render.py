@@ -138,6 +138,29 @@ def test_template_repository_workflows(check: Callable[[Path], list[str]]) -> No
     assert not problems, "\n".join(problems)
 
 
+def test_the_template_has_no_symlinks() -> None:
+    """Shared text is written once in template/shared and included (docs/maintaining.md)."""
+    template = REPO_ROOT / "template"
+    links = [str(path.relative_to(template)) for path in template.rglob("*") if path.is_symlink()]
+    assert links == [], "symlinks in template/: include text from template/shared instead"
+
+
+def test_every_shared_text_is_included() -> None:
+    """Each file of template/shared is rendered through a framework's include of it."""
+    template = REPO_ROOT / "template"
+    texts = [
+        path.read_text()
+        for path in template.rglob("*.jinja")
+        if path.is_file() and "shared" not in path.relative_to(template).parts[:1]
+    ]
+    unused = [
+        str(path.relative_to(REPO_ROOT))
+        for path in sorted((template / "shared").rglob("*.jinja"))
+        if not any(f"'{path.relative_to(REPO_ROOT).as_posix()}'" in text for text in texts)
+    ]
+    assert unused == [], "shared text no framework file includes"
+
+
 def test_python_version_is_applied(case: Case, project: Path) -> None:
     version = case[1]
     assert (project / ".python-version").read_text().strip() == version

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,7 @@ from tests.harness.tested_set import Move
 from tests.option_space import defaults
 from tests.smoke.__main__ import combinations_to_run as smoke_combinations
 from tests.smoke.__main__ import parse as parse_smoke
+from tools.render_diff import compare_trees, report
 
 GROUP = "suite-self-check"
 
@@ -94,3 +96,65 @@ def test_the_culprit_search_names_no_culprit_it_cannot_prove(
 ) -> None:
     verdict = bisect(SUSPECTS, lambda free: outcome)
     assert verdict == type(verdict)((), explanation)
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_render_diff_names_what_differs_and_ignores_the_source_and_the_secret(
+    tmp_path: Path,
+) -> None:
+    """tools/render_diff.py: only what a project would see counts as a difference."""
+    same = {"README.md": "Acme\n", "src/app.py": "x = 1\n"}
+    old = _tree(
+        tmp_path / "old",
+        {
+            **same,
+            "gone.py": "",
+            "edited.py": "a\n",
+            "newline.py": "a\n",
+            ".env": "SECRET_KEY=one\n",
+            ".copier-answers.yml": "_commit: abc\n_src_path: /tmp/old\nauth: jwt\n",
+        },
+    )
+    new = _tree(
+        tmp_path / "new",
+        {
+            **same,
+            "added.py": "",
+            "edited.py": "b\n",
+            "newline.py": "a",
+            ".env": "SECRET_KEY=two\n",
+            ".copier-answers.yml": "_src_path: /tmp/new\nauth: jwt\n",
+        },
+    )
+    (old / "src" / "app.py").chmod(0o644)
+    (new / "src" / "app.py").chmod(0o755)
+
+    assert compare_trees(old, new) == [
+        "added.py (only in the new render)",
+        "edited.py (content)",
+        "gone.py (only in the base)",
+        "newline.py (content)",
+        "src/app.py (mode 644 became 755)",
+    ]
+    assert compare_trees(old, old) == []
+
+
+def test_render_diff_groups_the_differences_by_path() -> None:
+    differences = {"flask-sqlite-jwt": ["a.py (content)"], "django-sqlite-jwt": ["a.py (content)"]}
+    differences["fastapi-sqlite-jwt"] = []
+
+    assert report(differences, 3) == [
+        "a.py (content): 2 of 3 combinations",
+        "    django-sqlite-jwt",
+        "    flask-sqlite-jwt",
+        "1 differing paths in 2 of 3 combinations",
+    ]
+    assert report({"fastapi-sqlite-jwt": []}, 1) == [
+        "0 differences: 1 of 1 combinations render byte-identical trees"
+    ]

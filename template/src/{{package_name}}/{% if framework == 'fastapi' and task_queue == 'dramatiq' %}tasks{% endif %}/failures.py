@@ -1,1 +1,0 @@
-../{% if framework == 'django' and task_queue != 'none' %}tasks{% endif %}/{% if task_queue == 'dramatiq' %}failures.py{% endif %}

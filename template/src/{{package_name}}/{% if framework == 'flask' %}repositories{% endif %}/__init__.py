@@ -1,1 +1,0 @@
-../{% if framework == 'fastapi' %}repositories{% endif %}/__init__.py

@@ -1,1 +1,0 @@
-../{% if framework == 'flask' %}tests{% endif %}/databases.py
