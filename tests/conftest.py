@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.harness import jinja_cache
 from tests.harness.databases import postgres_available
 from tests.harness.environment import in_ci
 from tests.harness.projects import INSTALLED, generate, run, template_snapshot
 from tests.harness.reporting import duration_lines
+from tests.harness.scheduling import longest_groups_first
 from tests.option_space import Combination, combination_id
 
 ProjectFactory = Callable[[Combination], Path]
@@ -28,7 +30,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    jinja_cache.install()
+    # The suite orders its groups itself (longest first), rather than by number of tests.
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    longest_groups_first(items)
     wanted = config.getoption("--combination")
     if wanted is None:
         return
@@ -45,13 +55,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: one worker more than there are CPUs.
+    """`-n auto`: two workers per CPU.
 
-    Much of the suite waits rather than computes (servers starting, a broker
-    redelivering, a worker recovering from a crash): the extra worker keeps
-    the CPUs busy meanwhile, rendering or checking another project.
+    Most of the suite waits rather than computes (servers starting, a broker
+    redelivering, RQ noticing a dead worker after its minute of grace, a
+    generated project's tests waiting on its worker): the extra workers keep
+    the CPUs busy meanwhile, rendering or checking other projects.
     """
-    return (os.cpu_count() or 1) + 1
+    return 2 * (os.cpu_count() or 1)
 
 
 @pytest.fixture(scope="session")
