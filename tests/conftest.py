@@ -12,11 +12,12 @@ from tests.harness import jinja_cache
 from tests.harness.databases import postgres_available
 from tests.harness.environment import in_ci
 from tests.harness.projects import INSTALLED, generate, run, template_snapshot
-from tests.harness.reporting import duration_lines
+from tests.harness.reporting import CPU_PROPERTY, cpu_seconds, duration_lines
 from tests.harness.scheduling import longest_groups_first
 from tests.option_space import Combination, combination_id
 
 ProjectFactory = Callable[[Combination], Path]
+_CPU_AT_SETUP = pytest.StashKey[float]()
 
 pytest_plugins = ["tests.harness.canary"]
 
@@ -35,6 +36,23 @@ def pytest_configure(config: pytest.Config) -> None:
     # The suite orders its groups itself (longest first), rather than by number of tests.
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> object:
+    """Record each test's CPU cost, its fixtures' included (on the CI machine the
+    suite's time is CPU-bound)."""
+    item.stash[_CPU_AT_SETUP] = cpu_seconds()
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> object:
+    try:
+        return (yield)
+    finally:
+        spent = cpu_seconds() - item.stash.get(_CPU_AT_SETUP, cpu_seconds())
+        item.user_properties.append((CPU_PROPERTY, round(spent, 2)))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

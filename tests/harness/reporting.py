@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import resource
 from collections.abc import Iterable
 
 #: `record_property(DURATION_PREFIX + what, seconds)` puts a line in the summary.
 DURATION_PREFIX = "duration: "
+#: The CPU seconds a test cost, in the JUnit report (`--junitxml`): the test process's
+#: own and its finished subprocesses' (a `make check`, a render), not those of servers
+#: still running for later tests.
+CPU_PROPERTY = "cpu seconds"
+
+
+def cpu_seconds() -> float:
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def duration_lines(reports: Iterable[object]) -> list[str]:
