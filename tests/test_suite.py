@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Collection
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from tests.harness.culprit import bisect
@@ -158,3 +160,20 @@ def test_render_diff_groups_the_differences_by_path() -> None:
     assert report({"fastapi-sqlite-jwt": []}, 1) == [
         "0 differences: 1 of 1 combinations render byte-identical trees"
     ]
+
+
+def test_jinja_compiles_a_text_once_but_never_a_random_one() -> None:
+    """The suite's compile cache (tests/harness/jinja_cache.py, installed by conftest)
+    serves a new environment the same compiled code, except for impure filters."""
+    source = "{{ project_name | upper }} {% if cache == 'redis' %}cached{% endif %}"
+    first, second = jinja2.Environment(autoescape=True), jinja2.Environment(autoescape=True)
+
+    assert first.compile(source) is second.compile(source)
+    assert first.from_string(source).render(project_name="a", cache="redis") == "A cached"
+
+    def draw(environment: jinja2.Environment) -> str:
+        return environment.from_string("{{ 10 ** 30 | random_number }}").render()
+
+    for environment in (first, second):
+        environment.filters["random_number"] = secrets.randbelow
+    assert draw(first) != draw(second), "a constant-folded random value was served twice"

@@ -5,7 +5,10 @@ file name and file of the template again: over half of a render's time, and
 the suite renders several hundred times. The compiled code depends only on
 the source and on the environment's syntax settings, which this cache keys
 on; environments with a `finalize` or a callable `autoescape` (whose effect
-is compiled in) bypass it.
+is compiled in) bypass it. So does a source that calls a filter with a new
+result each time (copier.yml's development secret uses `ans_random`): Jinja's
+optimizer evaluates a filter on constants once, at compile time, and a cached
+compilation would hand every render the same value.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import jinja2
 Compile = Callable[..., str | CodeType]
 _original_compile = cast(Compile, jinja2.Environment.compile)
 _compiled: dict[tuple[object, ...], str | CodeType] = {}
+#: Filters whose result differs between calls (Jinja's and jinja2-ansible-filters').
+IMPURE_FILTERS = ("random", "shuffle", "now")
 
 
 def _settings(environment: jinja2.Environment) -> tuple[object, ...]:
@@ -53,7 +58,12 @@ def _compile(  # noqa: PLR0917 (the signature of Environment.compile)
     raw: bool = False,
     defer_init: bool = False,
 ) -> str | CodeType:
-    if not isinstance(source, str) or self.finalize is not None or callable(self.autoescape):
+    if (
+        not isinstance(source, str)
+        or self.finalize is not None
+        or callable(self.autoescape)
+        or any(impure in source for impure in IMPURE_FILTERS)
+    ):
         return _original_compile(self, source, name, filename, raw, defer_init)
     key = (source, name, filename, raw, defer_init, *_settings(self))
     if key not in _compiled:
