@@ -73,14 +73,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: two workers per CPU.
+    """`-n auto`: one worker more than there are CPUs.
 
-    Most of the suite waits rather than computes (servers starting, a broker
-    redelivering, RQ noticing a dead worker after its minute of grace, a
-    generated project's tests waiting on its worker): the extra workers keep
-    the CPUs busy meanwhile, rendering or checking other projects.
+    Much of the suite waits rather than computes (servers starting, a broker
+    redelivering, a worker recovering from a crash): the extra worker keeps
+    the CPUs busy meanwhile, rendering or checking another project. Two per
+    CPU overloaded the CI machine enough that a restarted RQ worker missed its
+    60 s deadline (docs/maintaining.md, "CI time").
     """
-    return 2 * (os.cpu_count() or 1)
+    return (os.cpu_count() or 1) + 1
 
 
 @pytest.fixture(scope="session")
