@@ -28,12 +28,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.harness import jinja_cache
 from tests.harness.history import export_commit, working_tree
 from tests.harness.projects import generate
 from tests.option_space import all_combinations, combination_id
-
-#: Answers outside the option axes that every render shares.
-FIXED_ANSWERS: dict[str, str] = {"python_version": "3.13"}
 
 #: Files left out of the comparison: the secret in .env is random by design.
 IGNORED_FILES = frozenset({".env"})
@@ -134,9 +132,9 @@ class Job:
 
 def _render_and_compare(job: Job) -> tuple[str, list[str]]:
     name = combination_id(job.combination)
-    answers = {**FIXED_ANSWERS, **job.combination}
-    old = generate(job.old_template, job.workdir / "old" / name, answers, vcs_ref=None)
-    new = generate(job.new_template, job.workdir / "new" / name, answers, vcs_ref=None)
+    # Questions outside the option axes (python_version) take copier.yml's default.
+    old = generate(job.old_template, job.workdir / "old" / name, job.combination, vcs_ref=None)
+    new = generate(job.new_template, job.workdir / "new" / name, job.combination, vcs_ref=None)
     differences = compare_trees(old, new)
     shutil.rmtree(old)
     shutil.rmtree(new)
@@ -158,7 +156,7 @@ def render_diff(
         )
         jobs = [Job(old_template, new_template, workdir, dict(c)) for c in combinations]
         results: dict[str, list[str]] = {}
-        with multiprocessing.Pool(PROCESSES) as pool:
+        with multiprocessing.Pool(PROCESSES, initializer=jinja_cache.install) as pool:
             for name, paths in pool.imap_unordered(_render_and_compare, jobs):
                 results[name] = paths
                 print(f"[{len(results)}/{len(jobs)}] {name}: {len(paths)}", file=sys.stderr)

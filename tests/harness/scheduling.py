@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.option_space import AXES
+
 #: Minutes a group takes on the CI machine, roughly (docs/maintaining.md, "CI time"),
 #: by the prefix of its `xdist_group` name; with a task queue a group takes longer.
 GROUP_MINUTES = {
@@ -19,7 +21,7 @@ GROUP_MINUTES = {
     "update-data-": 3,
 }
 QUEUE_MINUTES = 1
-QUEUE_NAMES = ("-celery-", "-rq-", "-dramatiq-")
+QUEUES = tuple(queue for queue in AXES["task_queue"] if queue != "none")
 
 
 def group_name(item: pytest.Item) -> str | None:
@@ -35,7 +37,7 @@ def estimated_minutes(group: str | None) -> int:
         return 0
     for prefix, minutes in GROUP_MINUTES.items():
         if group.startswith(prefix):
-            with_queue = any(queue in f"{group}-" for queue in QUEUE_NAMES)
+            with_queue = any(f"-{queue}-" in f"{group}-" for queue in QUEUES)
             return minutes + (QUEUE_MINUTES if with_queue else 0)
     return 0
 
