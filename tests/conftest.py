@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +13,13 @@ import pytest
 from tests.harness import jinja_cache
 from tests.harness.databases import postgres_available
 from tests.harness.environment import in_ci
-from tests.harness.projects import INSTALLED, generate, run, template_snapshot
+from tests.harness.projects import (
+    INSTALLED,
+    MYPY_SEEDS_VARIABLE,
+    generate,
+    run,
+    template_snapshot,
+)
 from tests.harness.reporting import CPU_PROPERTY, cpu_seconds, duration_lines
 from tests.harness.scheduling import longest_groups_first
 from tests.option_space import Combination, combination_id
@@ -33,6 +41,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     jinja_cache.install()
+    # The controller makes the folder of warm mypy caches before it starts the
+    # xdist workers, which inherit the variable (tests/harness/projects.py).
+    if not hasattr(config, "workerinput") and MYPY_SEEDS_VARIABLE not in os.environ:
+        seeds = tempfile.mkdtemp(prefix="mypy-cache-seeds-")
+        os.environ[MYPY_SEEDS_VARIABLE] = seeds
+        config.add_cleanup(lambda: shutil.rmtree(seeds, ignore_errors=True))
     # The suite orders its groups itself (longest first), rather than by number of tests.
     if hasattr(config.option, "loadscopereorder"):
         config.option.loadscopereorder = False

@@ -172,7 +172,7 @@ def test_jinja_compiles_a_text_once_but_never_a_random_one() -> None:
     assert first.from_string(source).render(project_name="a", cache="redis") == "A cached"
 
     def draw(environment: jinja2.Environment) -> str:
-        return environment.from_string("{{ 10 ** 30 | random_number }}").render()
+        return environment.from_string("{{ (10 ** 30) | random_number }}").render()
 
     for environment in (first, second):
         environment.filters["random_number"] = secrets.randbelow

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import shutil
 import subprocess
+import tomllib
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -17,6 +22,12 @@ BASE_ANSWERS: dict[str, str] = {"project_name": "Acme Orders"}
 
 #: Projects generated and installed (`make install`) by this process, by combination id.
 INSTALLED: dict[str, Path] = {}
+
+#: Names a folder (set by tests/conftest.py for the whole run) where the first
+#: `make check` of each mypy configuration leaves a copy of its mypy cache.
+MYPY_SEEDS_VARIABLE = "SUITE_MYPY_CACHE_SEEDS"
+#: The make targets that run mypy.
+TYPECHECKING_TARGETS = frozenset({"check", "typecheck"})
 
 
 def template_snapshot(destination: Path, source: Path = REPO_ROOT) -> Path:
@@ -76,6 +87,9 @@ def run(
     answers = recorded_answers(project)
     full_env = uv_environment(answers.get("python_version", "3.13"))
     full_env.update(env or {})
+    seeds = _mypy_seed_folder(command, project)
+    if seeds is not None:
+        _seed_mypy_cache(project, seeds)
     result = subprocess.run(
         command,
         cwd=project,
@@ -90,4 +104,43 @@ def run(
             f"`{' '.join(command)}` failed in {project} with exit {result.returncode}\n"
             f"--- stdout ---\n{result.stdout[-8000:]}\n--- stderr ---\n{result.stderr[-8000:]}"
         )
+    if seeds is not None:
+        _keep_mypy_cache(project, seeds)
     return result
+
+
+def _mypy_seed_folder(command: list[str], project: Path) -> Path | None:
+    """Where a `make check` of `project` finds, or leaves, a warm mypy cache.
+
+    mypy spends most of a cold run on the third-party packages, the same in
+    every project with one configuration. Each project gets a private copy of
+    the first cache of its configuration: mypy checks each cached module
+    against the hash of its source and rechecks what differs, so the result
+    is the cold run's. Keyed by the `[tool.mypy]` table (plugins, Python
+    version, strictness).
+    """
+    base = os.environ.get(MYPY_SEEDS_VARIABLE)
+    if not base or command[:1] != ["make"] or not TYPECHECKING_TARGETS & set(command[1:]):
+        return None
+    configuration = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["mypy"]
+    key = hashlib.sha256(json.dumps(configuration, sort_keys=True).encode()).hexdigest()[:16]
+    return Path(base) / key
+
+
+def _seed_mypy_cache(project: Path, seed: Path) -> None:
+    cache = project / ".mypy_cache"
+    if seed.is_dir() and not cache.exists():
+        shutil.copytree(seed, cache)
+
+
+def _keep_mypy_cache(project: Path, seed: Path) -> None:
+    """The first cache of a configuration becomes its seed, whole or not at all."""
+    cache = project / ".mypy_cache"
+    if seed.exists() or not cache.is_dir():
+        return
+    partial = seed.with_name(f"{seed.name}.{uuid.uuid4().hex}")
+    shutil.copytree(cache, partial)
+    try:
+        partial.rename(seed)
+    except OSError:  # another worker's copy got there first
+        shutil.rmtree(partial, ignore_errors=True)
