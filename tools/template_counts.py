@@ -26,6 +26,9 @@ CONDITION = re.compile(r"\{%-?\s*(?:el)?if\s+(.*?)\s*-?%\}")
 #: An `if` tag in a file's text: `{% if` or `{%- if`.
 IF_TAG = re.compile(r"\{%-?\s*if\b")
 
+#: A file whose whole text renders shared text: `{% include 'template/shared/...' -%}`.
+INCLUDE_STUB = re.compile(r"\{%-?\s*include\s+'template/shared/[^']+'\s*-?%\}\n?")
+
 #: A Python template file with more if-tags than this forks too often.
 IF_TAG_LIMIT = 5
 TOP = 10
@@ -43,6 +46,8 @@ class Counts:
     if_tags: int
     files_with_if_tags: int
     python_files_over_limit: list[tuple[str, int]]
+    #: Top-level folder of template/ -> (files, of which one-line includes).
+    files_by_tree: dict[str, tuple[int, int]]
 
 
 def _entries(template: Path) -> Iterator[Path]:
@@ -69,6 +74,13 @@ def count(root: Path = REPO_ROOT) -> Counts:
         for path, tags in if_tags.items()
         if path.endswith((".py", ".py.jinja")) and tags > IF_TAG_LIMIT
     }
+    trees: dict[str, tuple[int, int]] = {}
+    for entry in regular:
+        parts = entry.relative_to(template).parts
+        tree = parts[0] if len(parts) > 1 else "."
+        files, stubs = trees.get(tree, (0, 0))
+        stub = bool(INCLUDE_STUB.fullmatch(entry.read_text(encoding="utf-8", errors="replace")))
+        trees[tree] = (files + 1, stubs + stub)
     return Counts(
         paths=len(entries),
         conditional_names=sum(1 for entry in entries if "{%" in entry.name),
@@ -82,6 +94,7 @@ def count(root: Path = REPO_ROOT) -> Counts:
         if_tags=sum(if_tags.values()),
         files_with_if_tags=sum(1 for tags in if_tags.values() if tags),
         python_files_over_limit=sorted(python.items(), key=lambda item: (-item[1], item[0])),
+        files_by_tree=dict(sorted(trees.items())),
     )
 
 
@@ -98,6 +111,11 @@ def lines(counts: Counts) -> list[str]:
         f"if-tags ({{% if / {{%- if): {counts.if_tags} in {counts.files_with_if_tags} files",
         f"Python template files with more than {IF_TAG_LIMIT} if-tags: {len(over)}",
         *(f"    {tags:3d}  {path}" for path, tags in over[:TOP]),
+        "files per top-level folder of template/ (of which one-line includes of shared text):",
+        *(
+            f"    {files:4d} ({stubs:3d})  {tree}/"
+            for tree, (files, stubs) in counts.files_by_tree.items()
+        ),
     ]
 
 
