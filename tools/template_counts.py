@@ -29,8 +29,6 @@ IF_TAG = re.compile(r"\{%-?\s*if\b")
 #: A file whose whole text renders shared text: `{% include 'template/shared/...' -%}`.
 INCLUDE_STUB = re.compile(r"\{%-?\s*include\s+'template/shared/[^']+'\s*-?%\}\n?")
 
-#: An `_exclude` entry that brings in a list of rules: `{% include 'includes/exclude.jinja' %}`.
-INCLUDED_RULES = re.compile(r"\{%-?\s*include\s+'([^']+)'\s*-?%\}")
 #: A Jinja comment, whole or the part of it on one line.
 COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
@@ -63,16 +61,12 @@ def _entries(template: Path) -> Iterator[Path]:
 
 
 def exclude_rules(root: Path) -> int:
-    """`_exclude` patterns: copier.yml's entries, each line of an included list
-    of rules counted as one (Copier splits a rendered entry into lines)."""
+    """`_exclude` patterns: each line of an entry counts as one (Copier renders
+    an entry and splits it into lines), Jinja comments and blank lines none."""
     total = 0
     for rule in settings(root).get("exclude", []):
-        included = INCLUDED_RULES.findall(str(rule))
-        if not included:
-            total += 1
-        for name in included:
-            text = COMMENT.sub("", (root / name).read_text())
-            total += sum(1 for line in text.splitlines() if line.strip())
+        text = COMMENT.sub("", str(rule))
+        total += sum(1 for line in text.splitlines() if line.strip())
     return total
 
 
@@ -125,7 +119,7 @@ def lines(counts: Counts) -> list[str]:
         f"distinct conditions in names: {counts.distinct_conditions}",
         f"paths with two or more conditions: {counts.paths_with_several_conditions}",
         f"longest path: {len(counts.longest_path)} characters ({counts.longest_path})",
-        f"_exclude rules (copier.yml and the lists it includes): {counts.exclude_rules}",
+        f"_exclude rules in copier.yml (lines of its entries): {counts.exclude_rules}",
         f"symlinks: {counts.symlinks}",
         f"if-tags ({{% if / {{%- if): {counts.if_tags} in {counts.files_with_if_tags} files",
         f"Python template files with more than {IF_TAG_LIMIT} if-tags: {len(over)}",

@@ -87,10 +87,7 @@ def referenced_answers(trimmed: Path) -> set[str]:
     config = load_config(trimmed)
     # The framework picks the tree (`_subdirectory: "template/{{ framework }}"`).
     sources = [str(config.get("_subdirectory", ""))]
-    for rule in config.get("_exclude", []):
-        sources.append(str(rule))
-        # The list of files only some answers produce (includes/exclude.jinja).
-        sources += [(trimmed / name).read_text() for name in INCLUDE.findall(str(rule))]
+    sources += [str(rule) for rule in config.get("_exclude", [])]
     for path in (trimmed / "template").rglob("*"):
         if path.is_file():
             sources.append(str(path.relative_to(trimmed)))
