@@ -323,7 +323,7 @@ def test_message_after_copy_names_the_services_and_the_first_commit(
 
 def test_reserved_distributions_cover_every_dependency() -> None:
     """Every distribution a flavour depends on is in the slug validator's list."""
-    pyproject = (REPO_ROOT / "template" / "pyproject.toml.jinja").read_text()
+    pyproject = (REPO_ROOT / "template" / "shared" / "project" / "pyproject.toml.jinja").read_text()
     listed: set[str] = set()
     for block in re.findall(r"(?ms)^(?:dependencies|dev) = \[\n(.*?)^\]", pyproject):
         listed.update(re.findall(r'(?m)^\s+"([A-Za-z0-9][A-Za-z0-9._-]*)', block))

@@ -15,7 +15,7 @@ from tests.harness.option_rules import untaken_option_problems
 from tests.harness.projects import generate
 from tests.harness.readme import section, shell_commands
 from tests.harness.reporting import DURATION_PREFIX
-from tests.option_space import COVERING_SET, Combination, all_combinations, combination_id
+from tests.option_space import AXES, COVERING_SET, Combination, all_combinations, combination_id
 
 pytestmark = pytest.mark.render
 
@@ -159,6 +159,19 @@ def test_every_shared_text_is_included() -> None:
         if not any(f"'{path.relative_to(REPO_ROOT).as_posix()}'" in text for text in texts)
     ]
     assert unused == [], "shared text no framework file includes"
+
+
+def test_one_tree_per_framework() -> None:
+    """template/ holds a tree per framework and the shared text, and no path name
+    asks for the framework: the tree decides (docs/maintaining.md)."""
+    template = REPO_ROOT / "template"
+    assert sorted(path.name for path in template.iterdir()) == sorted(
+        [*AXES["framework"], "shared"]
+    )
+    named = [
+        str(path.relative_to(template)) for path in template.rglob("*") if "framework" in path.name
+    ]
+    assert named == [], "a framework condition in a name: move the file into its framework's tree"
 
 
 def test_python_version_is_applied(case: Case, project: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,17 +64,32 @@ class Edits:
     own_module: Path
 
 
+#: A framework tree's file that renders text written once in template/shared/.
+INCLUDE = re.compile(r"{%-?\s*include\s+'(template/shared/[^']+)'\s*-?%}\n?")
+
+
+def text_of(release: Path, path: Path) -> Path:
+    """The file that holds what `path` (a file of a framework tree of `release`)
+    renders: the shared text it includes, or the file itself."""
+    found = INCLUDE.fullmatch(path.read_text())
+    return release / found.group(1) if found else path
+
+
 def make_older_release(newer: Path, older: Path) -> str:
     """A deliberate, realistic difference: the older release lacks a file the newer one
     added, and its README has a line the newer one dropped. Returns the added file."""
     shutil.copytree(newer, older)
-    template = older / "template"
-    added = next((name for name in ADDED_LATER if (template / name).exists()), None)
-    assert added is not None, f"none of {ADDED_LATER} is in template/"
-    (template / added).unlink()
-    readme = next(template.glob("README.md*"))
-    title, _, rest = readme.read_text().partition("\n")
-    readme.write_text(f"{title}\n\n{OUTDATED_LINE}\n{rest}")
+    trees = [older / "template" / framework for framework in AXES["framework"]]
+    added = next(
+        (name for name in ADDED_LATER if all((tree / name).exists() for tree in trees)), None
+    )
+    assert added is not None, f"none of {ADDED_LATER} is in every framework tree of template/"
+    for tree in trees:
+        (tree / added).unlink()
+    readmes = {text_of(older, next(tree.glob("README.md*"))) for tree in trees}
+    for readme in readmes:
+        title, _, rest = readme.read_text().partition("\n")
+        readme.write_text(f"{title}\n\n{OUTDATED_LINE}\n{rest}")
     return added.removesuffix(".jinja")
 
 
@@ -187,7 +203,8 @@ def test_update_from_the_previous_real_release(combination: Combination, tmp_pat
     assert_edits_kept(project, edits)
 
 
-#: The file the newer release of the moved-file test moves, and where to.
+#: The file the newer release of the moved-file test moves, and where to (in
+#: every framework tree; the text they include changes its first line).
 MOVED_FROM = "src/{{package_name}}/schemas/items.py.jinja"
 MOVED_TO = "src/{{package_name}}/schemas/item_schemas.py.jinja"
 MOVED_DOCSTRING = '"""Items on the wire: what the API reads and writes."""'
@@ -207,12 +224,14 @@ def make_release_that_moves_a_file(older: Path, newer: Path) -> None:
     """The newer release moves the item schemas, changes their first line, and ships
     the migration; the older release is `older` as it is."""
     shutil.copytree(older, newer)
-    template = newer / "template"
-    text = (template / MOVED_FROM).read_text()
-    first, _, rest = text.partition("\n")
-    assert first.startswith('"""'), f"{MOVED_FROM} starts with {first!r}"
-    (template / MOVED_TO).write_text(f"{MOVED_DOCSTRING}\n{rest}")
-    (template / MOVED_FROM).unlink()
+    trees = [newer / "template" / framework for framework in AXES["framework"]]
+    texts = {text_of(newer, tree / MOVED_FROM) for tree in trees}
+    for tree in trees:
+        (tree / MOVED_FROM).rename(tree / MOVED_TO)
+    for source in texts:
+        first, _, rest = source.read_text().partition("\n")
+        assert first.startswith('"""'), f"{source} starts with {first!r}"
+        source.write_text(f"{MOVED_DOCSTRING}\n{rest}")
     config = newer / "copier.yml"
     assert "_migrations:" not in config.read_text(), "merge this entry into the release's list"
     config.write_text(config.read_text() + FOLLOW_MOVES)

@@ -26,6 +26,12 @@ CONDITION = re.compile(r"\{%-?\s*(?:el)?if\s+(.*?)\s*-?%\}")
 #: An `if` tag in a file's text: `{% if` or `{%- if`.
 IF_TAG = re.compile(r"\{%-?\s*if\b")
 
+#: A file whose whole text renders shared text: `{% include 'template/shared/...' -%}`.
+INCLUDE_STUB = re.compile(r"\{%-?\s*include\s+'template/shared/[^']+'\s*-?%\}\n?")
+
+#: A Jinja comment, whole or the part of it on one line.
+COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
+
 #: A Python template file with more if-tags than this forks too often.
 IF_TAG_LIMIT = 5
 TOP = 10
@@ -43,6 +49,8 @@ class Counts:
     if_tags: int
     files_with_if_tags: int
     python_files_over_limit: list[tuple[str, int]]
+    #: Top-level folder of template/ -> (files, of which one-line includes).
+    files_by_tree: dict[str, tuple[int, int]]
 
 
 def _entries(template: Path) -> Iterator[Path]:
@@ -50,6 +58,16 @@ def _entries(template: Path) -> Iterator[Path]:
     for folder, folders, files in os.walk(template):
         for name in [*folders, *files]:
             yield Path(folder) / name
+
+
+def exclude_rules(root: Path) -> int:
+    """`_exclude` patterns: each line of an entry counts as one (Copier renders
+    an entry and splits it into lines), Jinja comments and blank lines none."""
+    total = 0
+    for rule in settings(root).get("exclude", []):
+        text = COMMENT.sub("", str(rule))
+        total += sum(1 for line in text.splitlines() if line.strip())
+    return total
 
 
 def count(root: Path = REPO_ROOT) -> Counts:
@@ -69,6 +87,13 @@ def count(root: Path = REPO_ROOT) -> Counts:
         for path, tags in if_tags.items()
         if path.endswith((".py", ".py.jinja")) and tags > IF_TAG_LIMIT
     }
+    trees: dict[str, tuple[int, int]] = {}
+    for entry in regular:
+        parts = entry.relative_to(template).parts
+        tree = parts[0] if len(parts) > 1 else "."
+        files, stubs = trees.get(tree, (0, 0))
+        stub = bool(INCLUDE_STUB.fullmatch(entry.read_text(encoding="utf-8", errors="replace")))
+        trees[tree] = (files + 1, stubs + stub)
     return Counts(
         paths=len(entries),
         conditional_names=sum(1 for entry in entries if "{%" in entry.name),
@@ -77,11 +102,12 @@ def count(root: Path = REPO_ROOT) -> Counts:
             1 for relative in relatives if len(CONDITION.findall(relative)) >= 2
         ),
         longest_path=max(relatives, key=len),
-        exclude_rules=len(settings(root).get("exclude", [])),
+        exclude_rules=exclude_rules(root),
         symlinks=sum(1 for entry in entries if entry.is_symlink()),
         if_tags=sum(if_tags.values()),
         files_with_if_tags=sum(1 for tags in if_tags.values() if tags),
         python_files_over_limit=sorted(python.items(), key=lambda item: (-item[1], item[0])),
+        files_by_tree=dict(sorted(trees.items())),
     )
 
 
@@ -93,11 +119,16 @@ def lines(counts: Counts) -> list[str]:
         f"distinct conditions in names: {counts.distinct_conditions}",
         f"paths with two or more conditions: {counts.paths_with_several_conditions}",
         f"longest path: {len(counts.longest_path)} characters ({counts.longest_path})",
-        f"_exclude rules in copier.yml: {counts.exclude_rules}",
+        f"_exclude rules in copier.yml (lines of its entries): {counts.exclude_rules}",
         f"symlinks: {counts.symlinks}",
         f"if-tags ({{% if / {{%- if): {counts.if_tags} in {counts.files_with_if_tags} files",
         f"Python template files with more than {IF_TAG_LIMIT} if-tags: {len(over)}",
         *(f"    {tags:3d}  {path}" for path, tags in over[:TOP]),
+        "files per top-level folder of template/ (of which one-line includes of shared text):",
+        *(
+            f"    {files:4d} ({stubs:3d})  {tree}/"
+            for tree, (files, stubs) in counts.files_by_tree.items()
+        ),
     ]
 
 

@@ -5,10 +5,12 @@ migrations but never change one it shipped (docs/maintaining.md). Comparing
 two releases needs the migrations of every combination at both. Rendering
 whole projects for the 144 combinations of each release takes many minutes,
 so the template is cut down to its questions and its migration files, and
-Copier renders that (the same `_exclude` rules and file-name conditions
-apply). Combinations that agree on every answer the migration files (their
-names, their text and the `_exclude` rules) refer to get the same files, so
-one of each such group is rendered.
+Copier renders that (the same `_subdirectory`, `_exclude` rules and
+file-name conditions apply; the shared text a framework's migration file
+includes is kept, as it lies in a `migrations` folder of `template/shared/`).
+Combinations that agree on every answer the migration files (their names,
+their text, the `_subdirectory` and the `_exclude` rules) refer to get the
+same files, so one of each such group is rendered.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ KEPT = ("copier.yml", "includes")
 LEDGER = REPO_ROOT / "released-migrations.json"
 RECORD_COMMAND = "uv run python -m tools.released_migrations record"
 IMPORTS = re.compile(r"{%-?\s*(include|import|from)\b")
+#: A one-line file that renders shared text: `{% include 'template/shared/...' -%}`.
+INCLUDE = re.compile(r"{%-?\s*include\s+'([^']+)'\s*-?%}")
 
 
 def migrations_template(release: Path, trimmed: Path) -> Path:
@@ -79,15 +83,24 @@ def released_migrations(
 
 def referenced_answers(trimmed: Path) -> set[str]:
     """Every variable the migration files of a cut-down template refer to, in
-    their names, their text and the `_exclude` rules."""
-    sources = [str(rule) for rule in load_config(trimmed).get("_exclude", [])]
+    their names, their text, the `_subdirectory` and the `_exclude` rules."""
+    config = load_config(trimmed)
+    # The framework picks the tree (`_subdirectory: "template/{{ framework }}"`).
+    sources = [str(config.get("_subdirectory", ""))]
+    sources += [str(rule) for rule in config.get("_exclude", [])]
     for path in (trimmed / "template").rglob("*"):
         if path.is_file():
             sources.append(str(path.relative_to(trimmed)))
             if path.suffix == ".jinja":
                 text = path.read_text()
+                # Shared text a migration includes is in the cut-down template
+                # (a migrations folder of template/shared), so this loop reads it too.
+                outside = [name for name in INCLUDE.findall(text) if not (trimmed / name).is_file()]
                 # Jinja brought in from elsewhere could refer to any answer.
-                assert not IMPORTS.search(text), f"{path} imports Jinja: render every combination"
+                assert not outside, f"{path} includes {outside}: render every combination"
+                assert len(IMPORTS.findall(text)) == len(INCLUDE.findall(text)), (
+                    f"{path} imports Jinja: render every combination"
+                )
                 sources.append(text)
     environment = Environment(autoescape=True)  # parsed for its variables, never rendered
     found: set[str] = set()

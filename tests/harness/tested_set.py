@@ -24,7 +24,8 @@ from tests.harness.environment import REPO_ROOT, uv_environment
 from tests.harness.projects import recorded_answers
 from tests.option_space import COVERING_SET, Combination, combination_id, defaults
 
-TEMPLATE_PYPROJECT = REPO_ROOT / "template" / "pyproject.toml.jinja"
+#: The text every framework tree's pyproject.toml.jinja includes.
+TEMPLATE_PYPROJECT = REPO_ROOT / "template" / "shared" / "project" / "pyproject.toml.jinja"
 RECORDS = REPO_ROOT / "tested-set"
 #: The environment variable through which uv's command line overrides the cutoff.
 OVERRIDE_VARIABLE = "UV_EXCLUDE_NEWER"
