@@ -92,7 +92,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     Much of the suite waits rather than computes (servers starting, a broker
     redelivering, a worker recovering from a crash): the extra worker keeps
     the CPUs busy meanwhile, rendering or checking another project. Two per
-    CPU ran faster but has no green run yet (docs/maintaining.md, "CI time").
+    CPU were not faster (docs/maintaining.md, "CI time").
     """
     return (os.cpu_count() or 1) + 1
 
