@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
+from tests.harness.dependencies import dependency_floors
 from tests.harness.projects import generate
 from tests.harness.tested_set import (
     RECORDS,
@@ -40,6 +42,24 @@ def test_the_records_are_those_of_the_recorded_combinations_at_the_template_cuto
             f"the template resolves at {cutoff}"
         )
         assert record.versions, f"{record_path(combination).name} records no package"
+
+
+@pytest.mark.render
+def test_every_floor_admits_the_tested_versions_and_is_used() -> None:
+    """A floor above what CI tested would be a promise nobody checked; a floor
+    no recorded combination resolves is a package no flavour uses any more."""
+    floors = dependency_floors()
+    used: set[str] = set()
+    refused = []
+    for combination in recorded_combinations():
+        versions = read_record(combination).versions
+        for name, specifier in floors.items():
+            if name in versions:
+                used.add(name)
+                if versions[name] not in SpecifierSet(specifier):
+                    refused.append(f"{combination_id(combination)}: {name}=={versions[name]}")
+    assert not refused, f"floors in includes/dependencies.jinja refuse tested versions: {refused}"
+    assert set(floors) == used, f"no recorded combination uses {sorted(set(floors) - used)}"
 
 
 @pytest.mark.generated

@@ -1,7 +1,7 @@
 """Keep the tested set: the dependency versions generated projects resolve to.
 
     uv run python -m tools.tested_set refresh [--cutoff 2026-12-06T19:00:00Z]
-        move the cutoff of template/shared/project/pyproject.toml.jinja (default: now) and
+        move the cutoff of template/shared/pyproject/tools.toml.jinja (default: now) and
         record what each recorded combination resolves to in tested-set/
     uv run python -m tools.tested_set check
         resolve each recorded combination again and compare with tested-set/

@@ -22,6 +22,8 @@ import ruamel.yaml
 import yaml
 from check_jsonschema.builtin_schemas import get_builtin_schema
 
+from tests.harness.dependencies import dependency_floors as dependency_floors_of_template
+
 #: Folders that are never part of what the template renders.
 _IGNORED_DIRS = frozenset(
     {".git", ".venv", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
@@ -256,6 +258,30 @@ def renovate_schema(project: Path) -> Problems:
     return json_schema([config], "vendor.renovate", project)
 
 
+_REQUIREMENT = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?(?P<specifier>.*)$")
+
+
+def dependency_floors(project: Path) -> Problems:
+    """Every requirement carries the floor of includes/dependencies.jinja, the
+    one place a floor is written."""
+    floors = dependency_floors_of_template()
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    requirements = [
+        *pyproject["project"]["dependencies"],
+        *pyproject["dependency-groups"]["dev"],
+    ]
+    problems = []
+    for requirement in requirements:
+        found = _REQUIREMENT.match(requirement)
+        name = found["name"] if found else requirement
+        if found is None or floors.get(name) != found["specifier"]:
+            problems.append(
+                f"pyproject.toml requires {requirement!r}; "
+                f"includes/dependencies.jinja says {name}{floors.get(name, ' (not listed)')}"
+            )
+    return problems
+
+
 #: Every render check, by the name the tiers and the smoke report use.
 ALL_CHECKS = {
     "no leftover template syntax": leftover_jinja,
@@ -269,4 +295,5 @@ ALL_CHECKS = {
     "zizmor --offline": zizmor,
     "actions pinned by commit": action_pins,
     "Renovate schema": renovate_schema,
+    "dependency floors": dependency_floors,
 }

@@ -24,8 +24,8 @@ from tests.harness.environment import REPO_ROOT, uv_environment
 from tests.harness.projects import recorded_answers
 from tests.option_space import COVERING_SET, Combination, combination_id, defaults
 
-#: The text every framework tree's pyproject.toml.jinja includes.
-TEMPLATE_PYPROJECT = REPO_ROOT / "template" / "shared" / "project" / "pyproject.toml.jinja"
+#: The part of pyproject.toml every framework tree includes, with `[tool.uv] exclude-newer`.
+TEMPLATE_PYPROJECT = REPO_ROOT / "template" / "shared" / "pyproject" / "tools.toml.jinja"
 RECORDS = REPO_ROOT / "tested-set"
 #: The environment variable through which uv's command line overrides the cutoff.
 OVERRIDE_VARIABLE = "UV_EXCLUDE_NEWER"
