@@ -41,6 +41,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     jinja_cache.install()
+    # The CI machine's environment sets PYTHONDONTWRITEBYTECODE. Every Python process
+    # the suite starts (xdist workers, servers, task workers, migrations, each generated
+    # project's pytest) then compiled every module it imported from source, again and
+    # again: about 3 CPU-s per start of a generated app, and each generated test suite
+    # waited a minute longer on its workers and servers (docs/maintaining.md, "CI time").
+    # Bytecode goes to __pycache__ folders that git ignores, here and in generated projects.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     # The controller makes the folder of warm mypy caches before it starts the
     # xdist workers, which inherit the variable (tests/harness/projects.py).
     if not hasattr(config, "workerinput") and MYPY_SEEDS_VARIABLE not in os.environ:
