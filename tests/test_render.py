@@ -11,8 +11,9 @@ import pytest
 from tests.harness import checks
 from tests.harness.copier_config import choice_values, questions
 from tests.harness.environment import REPO_ROOT
+from tests.harness.exclusions import option_paths
 from tests.harness.option_rules import untaken_option_problems
-from tests.harness.projects import generate
+from tests.harness.projects import generate, recorded_answers
 from tests.harness.readme import section, shell_commands
 from tests.harness.reporting import DURATION_PREFIX
 from tests.option_space import AXES, COVERING_SET, Combination, all_combinations, combination_id
@@ -93,6 +94,34 @@ def test_renders(
 def test_rendered_files(check: str, project: Path) -> None:
     problems = checks.ALL_CHECKS[check](project)
     assert not problems, "\n".join(problems)
+
+
+def test_the_exclusion_list_decides_which_option_files_exist(case: Case, project: Path) -> None:
+    """Each path of copier.yml's list of conditions (`_exclude`) is absent where its
+    condition holds for the answers, and rendered where it does not and the
+    framework's tree has it."""
+    answers = {**case[0], "package_name": recorded_answers(project)["package_name"]}
+    tree = REPO_ROOT / "template" / case[0]["framework"]
+    problems = []
+    for entry in option_paths():
+        rendered = project / entry.in_project(answers["package_name"])
+        if entry.excluded(answers):
+            if rendered.exists():
+                problems.append(f"{entry.path} was rendered, though {entry.condition}")
+        elif entry.source_in(tree) is not None and not rendered.exists():
+            problems.append(f"{entry.path} is missing, though not {entry.condition}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_path_of_the_exclusion_list_has_a_source() -> None:
+    """A line whose file no framework tree has any more is stale."""
+    trees = [REPO_ROOT / "template" / framework for framework in AXES["framework"]]
+    stale = [
+        entry.path
+        for entry in option_paths()
+        if all(entry.source_in(tree) is None for tree in trees)
+    ]
+    assert not stale, f"copier.yml's _exclude names paths no tree renders: {stale}"
 
 
 def test_no_file_of_an_option_not_taken(case: Case, project: Path) -> None:

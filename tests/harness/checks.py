@@ -126,6 +126,38 @@ def python_syntax_errors(project: Path) -> Problems:
     return problems
 
 
+def unresolved_own_imports(project: Path) -> Problems:
+    """Every import of the project's own modules (its package, `tests`) names a
+    rendered module: a file the answers left out (copier.yml's `_exclude`) that
+    another file still imports shows here, in every combination, without
+    installing the project."""
+    packages = (project / "src").glob("*/__init__.py")
+    roots = {init.parent.name: init.parent.parent for init in packages}
+    if (project / "tests" / "__init__.py").exists():
+        roots["tests"] = project
+    problems: Problems = []
+    for path in project_files(project):
+        if path.suffix != ".py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            for module in modules:
+                parts = module.split(".")
+                root = roots.get(parts[0])
+                if root is None:
+                    continue
+                target = root.joinpath(*parts)
+                if not (target.with_suffix(".py").is_file() or (target / "__init__.py").is_file()):
+                    where = f"{path.relative_to(project)}:{node.lineno}"
+                    problems.append(f"{where} imports {module}, which was not rendered")
+    return problems
+
+
 def ruff_check(project: Path) -> Problems:
     """`ruff check` with the project's own configuration (cwd = project)."""
     return _run([tool("ruff"), "check", "--no-cache", "--quiet", "."], project)
@@ -287,6 +319,7 @@ ALL_CHECKS = {
     "no leftover template syntax": leftover_jinja,
     "YAML, TOML, JSON parse": unparsable_data_files,
     "Python parses": python_syntax_errors,
+    "own imports resolve": unresolved_own_imports,
     "ruff check": ruff_check,
     "ruff format --check": ruff_format,
     "hadolint": hadolint,

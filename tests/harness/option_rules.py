@@ -1,8 +1,10 @@
 """What a rendered project must and must not contain for the options it took.
 
-Principle 3 of DESIGN.md: no dead branches, no files of options not taken, no
-unused dependencies. Each rule reads the rendered tree; the render tier runs
-them for every combination, and the smoke command reports them.
+Principle 3 of DESIGN.md: no dead branches, no traces of options not taken,
+no unused dependencies. Each rule reads the rendered tree's contents; the
+render tier runs them for every combination, and the smoke command reports
+them. Which files an option produces is not guessed here: copier.yml's
+`_exclude` says it, and tests/harness/exclusions.py holds the tree to it.
 """
 
 from __future__ import annotations
@@ -49,8 +51,6 @@ AUTH_DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "jwt": ("pyjwt", "pwdlib", "argon2-cffi", "passlib", "python-multipart", "email-validator"),
 }
 
-#: File names (anywhere in src/ and tests/) that only an auth=jwt project has.
-_AUTH_FILE = re.compile(r"(^|[_/])(auth|users?|security|passwords?|tokens?|login)([_./]|$)")
 #: Tables only an auth=jwt project has.
 _AUTH_TABLES = re.compile(r"""["'](users|refresh_tokens?|login_attempts?)["']""")
 #: Words only an auth=jwt project's README and configuration use.
@@ -69,12 +69,6 @@ def service_images(combination: Combination) -> set[str]:
     if broker == "rabbitmq":
         images.add("rabbitmq:4")
     return images
-
-
-def _package(project: Path) -> Path:
-    packages = [p for p in (project / "src").iterdir() if (p / "__init__.py").exists()]
-    assert len(packages) == 1, f"expected one package in {project / 'src'}, found {packages}"
-    return packages[0]
 
 
 def declared_distributions(project: Path) -> set[str]:
@@ -144,28 +138,13 @@ def _infrastructure(project: Path) -> list[Path]:
 
 
 def _auth(project: Path, combination: Combination) -> Problems:
-    package = _package(project)
-    auth_files = [
-        path.relative_to(project)
-        for top in ("src", "tests")
-        for path in sorted((project / top).rglob("*"))
-        if "__pycache__" not in path.parts
-        and _AUTH_FILE.search(str(path.relative_to(project)).lower())
-    ]
     tables = _mentions(_migration_files(project), _AUTH_TABLES, project)
     if combination["auth"] == "jwt":
-        problems = [] if auth_files else ["auth = jwt but no auth, users or security module"]
-        if not (package / "security").is_dir():
-            problems.append(f"auth = jwt but {package.relative_to(project)}/security is missing")
-        if not tables:
-            problems.append("auth = jwt but no migration creates the users table")
-        return problems
+        return [] if tables else ["auth = jwt but no migration creates the users table"]
     mentions = _mentions(_infrastructure(project), _AUTH_TRACE, project)
-    return (
-        [f"auth = none but {path} exists" for path in auth_files]
-        + [f"auth = none but a migration has an auth table: {line}" for line in tables]
-        + [f"auth = none but authentication is mentioned in {line}" for line in mentions]
-    )
+    return [f"auth = none but a migration has an auth table: {line}" for line in tables] + [
+        f"auth = none but authentication is mentioned in {line}" for line in mentions
+    ]
 
 
 def _database(project: Path, combination: Combination) -> Problems:
@@ -233,10 +212,6 @@ _MAIL_TRACE = re.compile(
     r"|aiosmtpd|smtplib|welcome.e-?mail",
     re.I,
 )
-#: File names only a project with the welcome e-mail has.
-_MAIL_FILE = re.compile(
-    r"(^|/)(mail|smtp_server|test_mail|test_welcome_email|welcome_email)(\.py|/)"
-)
 
 
 def _welcome_email(project: Path, combination: Combination) -> Problems:
@@ -255,22 +230,13 @@ def _welcome_email(project: Path, combination: Combination) -> Problems:
         return problems
     reason = "auth = none" if combination["auth"] == "none" else "task_queue = none"
     mentions = _mentions(files, _MAIL_TRACE, project)
-    mail_files = [
-        str(path.relative_to(project))
-        for path in files
-        if _MAIL_FILE.search(str(path.relative_to(project)))
+    return [f"{reason} but pyproject.toml depends on {name}" for name in test_servers] + [
+        f"{reason} but e-mail appears in {line}" for line in mentions
     ]
-    return (
-        [f"{reason} but pyproject.toml depends on {name}" for name in test_servers]
-        + [f"{reason} but {path} exists" for path in mail_files]
-        + [f"{reason} but e-mail appears in {line}" for line in mentions]
-    )
 
 
 #: Traces of the item cache, for projects without it.
 _CACHE_TRACE = re.compile(r"REDIS_URL|CACHE_TTL|CACHE_KEY_PREFIX|CACHES|item_cache|ItemCache")
-#: Files only a project with the Redis cache has.
-_CACHE_FILE = re.compile(r"(^|/)(item_cache|test_item_cache)\.py$|/web/cache\.py$")
 
 
 def _compose_services(project: Path) -> set[str]:
@@ -283,16 +249,10 @@ def _compose_services(project: Path) -> set[str]:
 
 def _cache(project: Path, combination: Combination) -> Problems:
     files = [path for path in project_files(project) if path.name != ".copier-answers.yml"]
-    cache_files = [
-        str(path.relative_to(project))
-        for path in files
-        if _CACHE_FILE.search(str(path.relative_to(project)))
-    ]
     redis_broker = combination["task_queue"] != "none" and combination.get("broker") == "redis"
     services = _compose_services(project)
     if combination.get("cache", "none") == "none":
-        problems = [f"cache = none but {path} exists" for path in cache_files]
-        problems += [
+        problems = [
             f"cache = none but the cache appears in {line}"
             for line in _mentions(files, _CACHE_TRACE, project)
         ]
@@ -305,9 +265,6 @@ def _cache(project: Path, combination: Combination) -> Problems:
             ]
         return problems
     problems = []
-    for name in ("item_cache.py", "test_item_cache.py"):
-        if not any(path.endswith(name) for path in cache_files):
-            problems.append(f"cache = redis but there is no {name}")
     if "redis" not in declared_distributions(project):
         problems.append("cache = redis but pyproject.toml does not depend on redis")
     # The workflows that run the tests (not the weekly audit and update check).
