@@ -155,7 +155,13 @@ def test_invalid_registration_is_422(client: httpx.Client, payload: JsonObject) 
 
 
 def test_concurrent_registrations_of_one_email(live: LiveServer) -> None:
-    email, attempts = unique_email("race"), 8
+    """Registrations of one e-mail released at once: exactly one account.
+
+    Five, not more: each hashes its password (argon2id, 19 MiB) before the
+    insert races, and on the CI machine, with every CPU taken by other groups,
+    eight at once once ran past the request deadline (4.5 s) and got a 503.
+    """
+    email, attempts = unique_email("race"), 5
     barrier = threading.Barrier(attempts)
     statuses: list[int] = []
 
