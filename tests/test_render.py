@@ -11,7 +11,7 @@ import pytest
 from tests.harness import checks
 from tests.harness.copier_config import choice_values, questions
 from tests.harness.environment import REPO_ROOT
-from tests.harness.exclusions import option_paths
+from tests.harness.exclusions import files_of_options_not_taken, option_paths
 from tests.harness.option_rules import untaken_option_problems
 from tests.harness.projects import generate, recorded_answers
 from tests.harness.readme import section, shell_commands
@@ -102,13 +102,10 @@ def test_the_exclusion_list_decides_which_option_files_exist(case: Case, project
     framework's tree has it."""
     answers = {**case[0], "package_name": recorded_answers(project)["package_name"]}
     tree = REPO_ROOT / "template" / case[0]["framework"]
-    problems = []
+    problems = files_of_options_not_taken(project, answers)
     for entry in option_paths():
         rendered = project / entry.in_project(answers["package_name"])
-        if entry.excluded(answers):
-            if rendered.exists():
-                problems.append(f"{entry.path} was rendered, though {entry.condition}")
-        elif entry.source_in(tree) is not None and not rendered.exists():
+        if not entry.excluded(answers) and entry.source_in(tree) and not rendered.exists():
             problems.append(f"{entry.path} is missing, though not {entry.condition}")
     assert not problems, "\n".join(problems)
 

@@ -37,6 +37,7 @@ from tests.contract.client import (
 from tests.contract.server import live_server
 from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import postgres_database, table_names
+from tests.harness.exclusions import files_of_options_not_taken
 from tests.harness.history import (
     build_history,
     git,
@@ -44,7 +45,7 @@ from tests.harness.history import (
     working_tree,
 )
 from tests.harness.option_rules import untaken_option_problems
-from tests.harness.projects import generate, run
+from tests.harness.projects import generate, recorded_answers, run
 from tests.harness.reporting import DURATION_PREFIX
 from tests.option_space import AXES, Combination, combination_id
 from tests.test_update import (
@@ -604,6 +605,7 @@ def test_answers_change_on_a_project_holding_data(
                 for problem in untaken_option_problems(project, answers)
                 if " uv.lock:" not in problem
             ]
+            problems += files_of_options_not_taken(project, recorded_answers(project))
             assert not problems, f"after we {change}: {problems}"
             run(["make", "install"], project)
             commit_all(project, change)  # with uv.lock, which the install brought up to date

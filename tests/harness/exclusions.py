@@ -79,3 +79,14 @@ def option_paths(root: Path = REPO_ROOT) -> tuple[OptionPath, ...]:
             raise ValueError(f"not a `{{% if ... %}}path{{% endif %}}` line of _exclude: {line!r}")
         paths.append(OptionPath(path=found["path"], condition=found["condition"]))
     return tuple(paths)
+
+
+def files_of_options_not_taken(project: Path, answers: Mapping[str, object]) -> list[str]:
+    """The listed paths the answers leave out that the project still has: after
+    `copier update` changed an answer, the files of the option dropped."""
+    package_name = str(answers["package_name"])
+    return [
+        f"{entry.in_project(package_name)} exists, though {entry.condition}"
+        for entry in option_paths()
+        if entry.excluded(answers) and (project / entry.in_project(package_name)).exists()
+    ]
