@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness import jinja_cache
+from tests.harness import file_mode_check, jinja_cache
 from tests.harness.databases import postgres_available
 from tests.harness.environment import in_ci
 from tests.harness.projects import (
@@ -41,6 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     jinja_cache.install()
+    file_mode_check.install()
     # The CI machine's environment sets PYTHONDONTWRITEBYTECODE. Every Python process
     # the suite starts (xdist workers, servers, task workers, migrations, each generated
     # project's pytest) then compiled every module it imported from source, again and

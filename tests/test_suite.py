@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import secrets
+import subprocess
 from collections.abc import Collection
 from pathlib import Path
 
 import jinja2
 import pytest
+from copier import run_copy
 
+from tests.harness import file_mode_check
 from tests.harness.culprit import bisect
 from tests.harness.tested_set import Move
 from tests.option_space import defaults
@@ -177,3 +180,56 @@ def test_jinja_compiles_a_text_once_but_never_a_random_one() -> None:
     for environment in (first, second):
         environment.filters["random_number"] = secrets.randbelow
     assert draw(first) != draw(second), "a constant-folded random value was served twice"
+
+
+def test_jinja_caches_a_text_across_file_names_and_despite_impure_words_in_prose() -> None:
+    """Copier renders from a fresh clone, so one file arrives under a new path each
+    time; "now" or "random" in plain text is not a filter call."""
+    source = "We now know {{ project_name }} has a random id.\n"
+    first, second = jinja2.Environment(autoescape=True), jinja2.Environment(autoescape=True)
+
+    assert first.compile(source, "a.jinja", "clone-1/a.jinja") is second.compile(
+        source, "a.jinja", "clone-2/a.jinja"
+    )
+    for environment in (first, second):
+        environment.filters["ans_random"] = secrets.randbelow
+    impure = "{{ 9 | random }} and {{ 9 | ans_random }}"
+    assert first.compile(impure) is not second.compile(impure)
+
+
+@pytest.mark.parametrize("file_mode", ["true", "false"])
+def test_copier_asks_git_about_file_modes_once_and_still_syncs_the_bit(
+    file_mode: str, tmp_path: Path
+) -> None:
+    """tests/harness/file_mode_check.py: where git ignores file modes, Copier's own
+    per-file sync still records an executable bit in the index; elsewhere the
+    on-disk mode is what git sees."""
+    template = tmp_path / "template"
+    template.mkdir()
+    (template / "copier.yml").write_text("_templates_suffix: .jinja\n")
+    script = template / "run.sh"
+    script.write_text("#!/bin/sh\necho hello\n")
+    script.chmod(0o755)
+    project = tmp_path / "project"
+    project.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], cwd=project, check=True)
+    subprocess.run([*git, "config", "core.fileMode", file_mode], cwd=project, check=True)
+    (project / "run.sh").write_text("#!/bin/sh\necho old\n")
+    subprocess.run([*git, "add", "run.sh"], cwd=project, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "old"], cwd=project, check=True)
+
+    assert file_mode_check.git_ignores_file_modes(project / "not-yet" / "made") is (
+        file_mode == "false"
+    )
+    run_copy(str(template), str(project), defaults=True, overwrite=True, quiet=True)
+
+    staged = subprocess.run(
+        ["git", "ls-files", "--stage", "run.sh"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert staged.startswith("100755" if file_mode == "false" else "100644"), staged
+    assert (project / "run.sh").stat().st_mode & 0o111

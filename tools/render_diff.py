@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.harness import jinja_cache
+from tests.harness import file_mode_check, jinja_cache
 from tests.harness.history import export_commit, working_tree
 from tests.harness.projects import generate
 from tests.option_space import all_combinations, combination_id
@@ -42,6 +42,12 @@ SOURCE_LINES = (b"_commit:", b"_src_path:")
 
 #: Two processes: the machine this was written for has two cores.
 PROCESSES = 2
+
+
+def _speed_up_copier() -> None:
+    """Each rendering process compiles a file once and asks git about file modes once per render."""
+    jinja_cache.install()
+    file_mode_check.install()
 
 
 def _normalised(relative: str, content: bytes) -> bytes:
@@ -156,7 +162,7 @@ def render_diff(
         )
         jobs = [Job(old_template, new_template, workdir, dict(c)) for c in combinations]
         results: dict[str, list[str]] = {}
-        with multiprocessing.Pool(PROCESSES, initializer=jinja_cache.install) as pool:
+        with multiprocessing.Pool(PROCESSES, initializer=_speed_up_copier) as pool:
             for name, paths in pool.imap_unordered(_render_and_compare, jobs):
                 results[name] = paths
                 print(f"[{len(results)}/{len(jobs)}] {name}: {len(paths)}", file=sys.stderr)

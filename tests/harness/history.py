@@ -49,6 +49,9 @@ def build_history(destination: Path, versions: list[Path]) -> list[str]:
         git("add", "-A", cwd=destination)
         git("commit", "-q", "--allow-empty", "-m", f"release {number}", cwd=destination)
         commits.append(git("rev-parse", "HEAD", cwd=destination))
+    # Copier clones the repository for every render: one pack file links faster than
+    # hundreds of loose objects (tests/harness/projects.py, template_snapshot).
+    git("repack", "-a", "-d", "-q", cwd=destination)
     return commits
 
 

@@ -46,6 +46,9 @@ def template_snapshot(destination: Path, source: Path = REPO_ROOT) -> Path:
     subprocess.run([*git, "init", "-q", "-b", "main"], cwd=destination, check=True)
     subprocess.run([*git, "add", "-A"], cwd=destination, check=True)
     subprocess.run([*git, "commit", "-q", "-m", "snapshot"], cwd=destination, check=True)
+    # Copier clones the template for every render, object by object: packed, the clone
+    # links one file instead of hundreds (about 0.4 CPU-s less per render).
+    subprocess.run([*git, "repack", "-a", "-d", "-q"], cwd=destination, check=True)
     return destination
 
 
