@@ -12,7 +12,7 @@ import jinja2
 import pytest
 from copier import run_copy
 
-from tests.harness import file_mode_check
+from tests.harness import checks, file_mode_check
 from tests.harness.culprit import bisect
 from tests.harness.tested_set import Move
 from tests.option_space import defaults
@@ -233,3 +233,19 @@ def test_copier_asks_git_about_file_modes_once_and_still_syncs_the_bit(
     ).stdout
     assert staged.startswith("100755" if file_mode == "false" else "100644"), staged
     assert (project / "run.sh").stat().st_mode & 0o111
+
+
+def test_unresolved_imports_are_named_and_an_unparsable_file_is_left_to_its_own_check(
+    tmp_path: Path,
+) -> None:
+    package = tmp_path / "src" / "shop"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "app.py").write_text("from shop.cache import ItemCache\nimport shop.config\n")
+    (package / "config.py").write_text("")
+    (package / "broken.py").write_text("def (:\n")
+
+    assert checks.unresolved_own_imports(tmp_path) == [
+        "src/shop/app.py:1 imports shop.cache, which was not rendered"
+    ]
+    assert checks.python_syntax_errors(tmp_path)
