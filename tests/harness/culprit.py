@@ -9,7 +9,6 @@ services, and halves the suspects until one is left.
 
 from __future__ import annotations
 
-import re
 import subprocess
 from collections.abc import Callable, Collection, Sequence
 from contextlib import ExitStack
@@ -19,10 +18,8 @@ from pathlib import Path
 from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.databases import database_for
 from tests.harness.projects import run
-from tests.harness.tested_set import OVERRIDE_VARIABLE, Move, resolve
+from tests.harness.tested_set import OVERRIDE_VARIABLE, Move, pin_tested_versions, resolve
 from tests.option_space import Combination
-
-_CUTOFF_LINE = re.compile(r'(?m)^exclude-newer = "[^"]+"$')
 
 #: Runs the project's gates with these packages left at their newest releases; True
 #: when they fail.
@@ -56,18 +53,6 @@ def bisect(suspects: Sequence[Move], fails: Trial) -> Verdict:
         else:
             return Verdict(tuple(left), "these releases break it only together")
     return Verdict(tuple(left), "this release alone breaks it")
-
-
-def pin_tested_versions(project: Path, pinned: Collection[Move]) -> None:
-    """Hold `pinned` at their tested versions in the project's `[tool.uv]` table."""
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text()
-    text = re.sub(r"(?m)^constraint-dependencies = \[.*\]\n", "", text)
-    if pinned:
-        pins = ", ".join(f'"{move.name}=={move.tested}"' for move in pinned)
-        line = f"constraint-dependencies = [{pins}]"
-        text = _CUTOFF_LINE.sub(lambda found: f"{found[0]}\n{line}", text, count=1)
-    pyproject.write_text(text)
 
 
 def gate_trial(

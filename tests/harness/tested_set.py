@@ -20,6 +20,8 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from packaging.version import Version
+
 from tests.harness.environment import REPO_ROOT, uv_environment
 from tests.harness.projects import recorded_answers
 from tests.option_space import COVERING_SET, Combination, combination_id, defaults
@@ -148,6 +150,45 @@ def describe(found: Iterable[Move], direct: Collection[str] = ()) -> str:
         ", ".join(f"{move}{' (direct)' if move.name in direct else ''}" for move in ordered)
         or "nothing moved"
     )
+
+
+def pin_tested_versions(project: Path, pinned: Collection[Move]) -> None:
+    """Hold `pinned` at their tested versions in the project's `[tool.uv]` table."""
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    text = re.sub(r"(?m)^constraint-dependencies = \[.*\]\n", "", text)
+    if pinned:
+        pins = ", ".join(f'"{move.name}=={move.tested}"' for move in pinned)
+        line = f"constraint-dependencies = [{pins}]"
+        text = _CUTOFF_LINE.sub(lambda found: f"{found[0]}\n{line}", text, count=1)
+    pyproject.write_text(text)
+
+
+def only_newer_releases(project: Path, tested: Mapping[str, str], found: Collection[Move]) -> bool:
+    """Whether the moves from `tested` are the index's doing, not the project's:
+    each moved package resolved to a newer version, nothing was added or dropped,
+    and with the moved packages held at their tested versions the project still
+    resolves to exactly `tested`.
+
+    The cutoff compares each file's upload time, so a release dated before it
+    that reaches the index only after the record was written (a mirror that
+    syncs late) enters every fresh resolution. The tiers of the same run install
+    that version, so it is tested; its record is stale and wants a refresh at the
+    unchanged cutoff. The project's own change (a floor, a cap, a package added
+    or dropped) leaves the pinned resolution different from the record, or fails it.
+    """
+    if not found or any(move.tested is None or move.resolved is None for move in found):
+        return False
+    if any(Version(str(move.resolved)) <= Version(str(move.tested)) for move in found):
+        return False
+    pin_tested_versions(project, list(found))
+    try:
+        pinned = resolve(project)
+    except RuntimeError:
+        return False
+    finally:
+        pin_tested_versions(project, [])
+    return not moves(tested, pinned)
 
 
 def resolve(project: Path, cutoff_override: str | None = None) -> Versions:
