@@ -32,6 +32,9 @@ INCLUDE_STUB = re.compile(r"\{%-?\s*include\s+'template/shared/[^']+'\s*-?%\}\n?
 #: A Jinja comment, whole or the part of it on one line.
 COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 
+#: Any Jinja tag in a name (`{% if ... %}`, `{% endif %}`).
+TAG = re.compile(r"\{%.*?%\}")
+
 #: A Python template file with more if-tags than this forks too often.
 IF_TAG_LIMIT = 5
 TOP = 10
@@ -49,6 +52,8 @@ class Counts:
     if_tags: int
     files_with_if_tags: int
     python_files_over_limit: list[tuple[str, int]]
+    #: The other files (configuration, documents) with the most if-tags.
+    densest_other_files: list[tuple[str, int]]
     #: Top-level folder of template/ -> (files, of which one-line includes).
     files_by_tree: dict[str, tuple[int, int]]
 
@@ -58,6 +63,12 @@ def _entries(template: Path) -> Iterator[Path]:
     for folder, folders, files in os.walk(template):
         for name in [*folders, *files]:
             yield Path(folder) / name
+
+
+def is_python(path: str) -> bool:
+    """Whether the file renders a Python module: its name without the Jinja tags
+    (`{% if task_queue == 'rq' %}queue.py{% endif %}.jinja` is `queue.py.jinja`)."""
+    return TAG.sub("", path).endswith((".py", ".py.jinja"))
 
 
 def exclude_rules(root: Path) -> int:
@@ -83,10 +94,9 @@ def count(root: Path = REPO_ROOT) -> Counts:
         for entry in regular
     }
     python = {
-        path: tags
-        for path, tags in if_tags.items()
-        if path.endswith((".py", ".py.jinja")) and tags > IF_TAG_LIMIT
+        path: tags for path, tags in if_tags.items() if is_python(path) and tags > IF_TAG_LIMIT
     }
+    other = {path: tags for path, tags in if_tags.items() if not is_python(path) and tags}
     trees: dict[str, tuple[int, int]] = {}
     for entry in regular:
         parts = entry.relative_to(template).parts
@@ -107,6 +117,7 @@ def count(root: Path = REPO_ROOT) -> Counts:
         if_tags=sum(if_tags.values()),
         files_with_if_tags=sum(1 for tags in if_tags.values() if tags),
         python_files_over_limit=sorted(python.items(), key=lambda item: (-item[1], item[0])),
+        densest_other_files=sorted(other.items(), key=lambda item: (-item[1], item[0]))[:TOP],
         files_by_tree=dict(sorted(trees.items())),
     )
 
@@ -124,6 +135,8 @@ def lines(counts: Counts) -> list[str]:
         f"if-tags ({{% if / {{%- if): {counts.if_tags} in {counts.files_with_if_tags} files",
         f"Python template files with more than {IF_TAG_LIMIT} if-tags: {len(over)}",
         *(f"    {tags:3d}  {path}" for path, tags in over[:TOP]),
+        "other files (configuration, documents) with the most if-tags:",
+        *(f"    {tags:3d}  {path}" for path, tags in counts.densest_other_files),
         "files per top-level folder of template/ (of which one-line includes of shared text):",
         *(
             f"    {files:4d} ({stubs:3d})  {tree}/"
