@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -171,6 +172,19 @@ def test_the_template_has_no_symlinks() -> None:
     assert links == [], "symlinks in template/: include text from template/shared instead"
 
 
+#: `{% include 'template/shared/...' ~ answer ~ '...' %}`: the text the answer names.
+ANSWER_NAMED_INCLUDE = re.compile(r"\{%-?\s*include\s+'([^']+)'\s*~\s*(\w+)\s*~\s*'([^']+)'")
+
+
+def answer_named_texts(text: str) -> set[str]:
+    """Every text the answer-named includes in `text` can take."""
+    names: set[str] = set()
+    for prefix, question, suffix in ANSWER_NAMED_INCLUDE.findall(text):
+        assert question in AXES, f"an include named by {question!r}, which is not an axis"
+        names.update(f"{prefix}{value}{suffix}" for value in AXES[question])
+    return names
+
+
 def test_every_shared_text_is_included() -> None:
     """Each file of template/shared is rendered through a framework's include of it."""
     template = REPO_ROOT / "template"
@@ -179,12 +193,28 @@ def test_every_shared_text_is_included() -> None:
         for path in template.rglob("*.jinja")
         if path.is_file() and "shared" not in path.relative_to(template).parts[:1]
     ]
+    named = set().union(*(answer_named_texts(text) for text in texts))
     unused = [
         str(path.relative_to(REPO_ROOT))
         for path in sorted((template / "shared").rglob("*.jinja"))
-        if not any(f"'{path.relative_to(REPO_ROOT).as_posix()}'" in text for text in texts)
+        if path.relative_to(REPO_ROOT).as_posix() not in named
+        and not any(f"'{path.relative_to(REPO_ROOT).as_posix()}'" in text for text in texts)
     ]
     assert unused == [], "shared text no framework file includes"
+
+
+def test_every_answer_named_include_has_a_text_per_value() -> None:
+    """An include that names its text by an answer finds a text for each value."""
+    template = REPO_ROOT / "template"
+    missing = [
+        f"{path.relative_to(REPO_ROOT)}: {prefix}{value}{suffix}"
+        for path in sorted(template.rglob("*.jinja"))
+        if path.is_file()
+        for prefix, question, suffix in ANSWER_NAMED_INCLUDE.findall(path.read_text())
+        for value in AXES[question]
+        if not (REPO_ROOT / f"{prefix}{value}{suffix}").is_file()
+    ]
+    assert missing == [], "texts an answer-named include cannot find"
 
 
 def test_one_tree_per_framework() -> None:
