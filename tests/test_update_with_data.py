@@ -386,7 +386,10 @@ def add_to_models_package(package: Path) -> None:
 
 def change_a_setting(project: Path, package: Path) -> None:
     """The access token's lifetime, and the tests of the project that assert it."""
-    config = package / "config.py"
+    # Its own part of the settings; config.py held every setting before the parts.
+    config = package / "settings" / "auth.py"
+    if not config.exists():
+        config = package / "config.py"
     old, new = TTL_SETTING
     text = config.read_text()
     assert old in text, f"{config} no longer sets the access token's lifetime this way"
