@@ -9,6 +9,7 @@ them. Which files an option produces is not guessed here: copier.yml's
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 from collections.abc import Callable, Iterable
@@ -280,6 +281,26 @@ def _cache(project: Path, combination: Combination) -> Problems:
     return problems
 
 
+def _test_plugins(project: Path, combination: Combination) -> Problems:
+    """Every test-support module tests/conftest.py registers exists: an option's
+    fixtures are registered exactly when its module is produced (pytest stops the
+    whole run at an entry it cannot import)."""
+    conftest = project / "tests" / "conftest.py"
+    tree = ast.parse(conftest.read_text(encoding="utf-8"))
+    plugins: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "pytest_plugins"
+            for target in node.targets
+        ):
+            plugins += ast.literal_eval(node.value)
+    return [
+        f"tests/conftest.py registers {name}, which the project does not have"
+        for name in plugins
+        if not (project / f"{name.replace('.', '/')}.py").is_file()
+    ]
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
@@ -293,6 +314,7 @@ RULES: tuple[Rule, ...] = (
     Rule("queue and broker traces match the task_queue and broker answers", _task_queue),
     Rule("the welcome e-mail exists only with auth = jwt and a task queue", _welcome_email),
     Rule("cache files, settings and services match the cache answer", _cache),
+    Rule("tests/conftest.py registers only test-support modules the project has", _test_plugins),
 )
 
 

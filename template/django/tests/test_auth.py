@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from tests.conftest import PASSWORD, Account, log_in, make_account
+from tests.auth import PASSWORD, Account, log_in, make_account
 
 
 def register(client: Client, email: str, password: str = PASSWORD) -> tuple[int, dict[str, object]]:

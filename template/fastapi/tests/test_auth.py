@@ -5,7 +5,8 @@ import jwt
 import pytest
 from httpx import AsyncClient
 
-from tests.conftest import COMMITTED_EMAIL_DOMAIN, PASSWORD, TEST_SECRET, login, register
+from tests.auth import COMMITTED_EMAIL_DOMAIN, PASSWORD, login, register
+from tests.conftest import TEST_SECRET
 
 
 async def test_register_returns_the_user_without_secrets(client: AsyncClient) -> None:

@@ -1,6 +1,6 @@
 from httpx import AsyncClient
 
-from tests.conftest import PASSWORD, login, register
+from tests.auth import PASSWORD, login, register
 
 
 async def test_me_returns_the_signed_in_user(client: AsyncClient) -> None:

@@ -7,14 +7,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import (
-    COMMITTED_EMAIL_DOMAIN,
-    PASSWORD,
-    TEST_SECRET,
-    client_of,
-    login,
-    register,
-)
+from tests.auth import COMMITTED_EMAIL_DOMAIN, PASSWORD, login, register
+from tests.conftest import TEST_SECRET, client_of
 
 
 def test_register_returns_the_user_without_secrets(client: FlaskClient) -> None:

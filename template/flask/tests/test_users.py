@@ -1,6 +1,6 @@
 from flask.testing import FlaskClient
 
-from tests.conftest import PASSWORD, login, register
+from tests.auth import PASSWORD, login, register
 
 
 def test_me_returns_the_signed_in_user(client: FlaskClient) -> None:
