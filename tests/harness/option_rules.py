@@ -237,7 +237,9 @@ def _welcome_email(project: Path, combination: Combination) -> Problems:
 
 
 #: Traces of the item cache, for projects without it.
-_CACHE_TRACE = re.compile(r"REDIS_URL|CACHE_TTL|CACHE_KEY_PREFIX|CACHES|item_cache|ItemCache")
+_CACHE_TRACE = re.compile(
+    r"REDIS_URL|CACHE_TTL|CACHE_KEY_PREFIX|CACHES|item_cache|ItemCache|cached_items|CachedItem"
+)
 
 
 def _compose_services(project: Path) -> set[str]:
