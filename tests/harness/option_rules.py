@@ -280,6 +280,10 @@ def _cache(project: Path, combination: Combination) -> Problems:
         problems.append("the broker's Redis serves the cache, but compose.yaml has a second one")
     if not redis_broker and "redis" not in services:
         problems.append("cache = redis but compose.yaml has no redis service")
+    # The decorator of the item service is composed where the web layer builds it.
+    web = [path for path in files if "web" in path.parts]
+    if not any("CachedItemService(" in (text_of(path) or "") for path in web):
+        problems.append("cache = redis but the web layer never puts the cache before the items")
     return problems
 
 
