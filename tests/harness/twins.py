@@ -25,6 +25,7 @@ DIFFERENT_BY_DESIGN = {
     "coroutines in its health route",
     # Until the one design for background tasks (issue #18, point 4) lands.
     "services/tasks.py": "the three frameworks still have their own task designs",
+    "services/welcome_email.py": "the three frameworks still have their own task designs",
     "repositories/task_runs.py": "the three frameworks still have their own task designs",
 }
 
