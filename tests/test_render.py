@@ -13,6 +13,7 @@ from tests.harness import checks
 from tests.harness.copier_config import choice_values, questions
 from tests.harness.environment import REPO_ROOT
 from tests.harness.exclusions import files_of_options_not_taken, option_paths
+from tests.harness.moves import move_problems
 from tests.harness.option_rules import untaken_option_problems
 from tests.harness.projects import generate, recorded_answers
 from tests.harness.readme import section, shell_commands
@@ -108,6 +109,16 @@ def test_the_exclusion_list_decides_which_option_files_exist(case: Case, project
         rendered = project / entry.in_project(answers["package_name"])
         if not entry.excluded(answers) and entry.source_in(tree) and not rendered.exists():
             problems.append(f"{entry.path} is missing, though not {entry.condition}")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_move_of_the_update_migrations_is_one_the_render_shows(
+    case: Case, project: Path
+) -> None:
+    """A move that `hooks/follow_moves.py` carries edits along (copier.yml's
+    `_migrations`) names a file the render no longer has and one it has."""
+    answers = {**case[0], "package_name": recorded_answers(project)["package_name"]}
+    problems = move_problems(project, answers)
     assert not problems, "\n".join(problems)
 
 

@@ -32,8 +32,6 @@ STILL_OVER_THE_LIMIT: dict[str, int] = {
     "template/django/src/{{package_name}}/web/routes/health.py.jinja": 6,
     "template/fastapi/tests/test_tasks.py.jinja": 6,
     "template/fastapi/tests/{% if task_queue == 'dramatiq' %}task_queue.py{% endif %}.jinja": 6,
-    "template/flask/src/{{package_name}}/web/endpoints.py.jinja": 6,
-    "template/flask/tests/test_web.py.jinja": 6,
 }
 
 

@@ -233,8 +233,13 @@ def make_release_that_moves_a_file(older: Path, newer: Path) -> None:
         assert first.startswith('"""'), f"{source} starts with {first!r}"
         source.write_text(f"{MOVED_DOCSTRING}\n{rest}")
     config = newer / "copier.yml"
-    assert "_migrations:" not in config.read_text(), "merge this entry into the release's list"
-    config.write_text(config.read_text() + FOLLOW_MOVES)
+    text = config.read_text()
+    if "\n_migrations:\n" in text:
+        # The template's own entries stay; this release's entry joins them.
+        entry = FOLLOW_MOVES.split("_migrations:\n", 1)[1]
+        config.write_text(text.replace("\n_migrations:\n", f"\n_migrations:\n{entry}", 1))
+    else:
+        config.write_text(text + FOLLOW_MOVES)
 
 
 @pytest.mark.parametrize("combination", UPDATED[::2], ids=combination_id)

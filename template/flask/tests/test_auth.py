@@ -93,6 +93,23 @@ def test_repeated_failures_are_rate_limited(client: FlaskClient) -> None:
     assert login(client, "bystander@example.com")["access_token"]
 
 
+def test_the_login_limit_tells_clients_behind_a_proxy_apart(client: FlaskClient) -> None:
+    register(client, "shared@example.com")
+    # Requests now come from a local reverse proxy, trusted by default.
+    client.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+
+    def log_in_for(client_address: str, password: str) -> int:
+        return client.post(
+            "/api/v1/auth/token",
+            data={"username": "shared@example.com", "password": password},
+            headers={"X-Forwarded-For": client_address},
+        ).status_code
+
+    assert [log_in_for("198.51.100.1", "a bad guess") for _ in range(5)] == [401] * 5
+    assert log_in_for("198.51.100.1", PASSWORD) == 429
+    assert log_in_for("198.51.100.2", PASSWORD) == 200
+
+
 def test_concurrent_failures_stay_within_the_limit(committing_app: Flask) -> None:
     email = f"parallel@{COMMITTED_EMAIL_DOMAIN}"
     register(client_of(committing_app), email)
@@ -194,3 +211,11 @@ def test_bad_access_tokens_are_refused(client: FlaskClient) -> None:
         response = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 401, token
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_openapi_describes_the_token_endpoint_and_the_bearer_scheme(client: FlaskClient) -> None:
+    document = client.get("/openapi.json").get_json()
+    token = document["paths"]["/api/v1/auth/token"]["post"]
+    assert "application/x-www-form-urlencoded" in token["requestBody"]["content"]
+    assert document["components"]["securitySchemes"]
+    assert document["paths"]["/api/v1/items"]["get"]["security"]
