@@ -13,7 +13,7 @@ from tests.harness import checks
 from tests.harness.copier_config import choice_values, questions
 from tests.harness.environment import REPO_ROOT
 from tests.harness.exclusions import files_of_options_not_taken, option_paths
-from tests.harness.moves import move_problems
+from tests.harness.moves import move_problems, places_without_source
 from tests.harness.option_rules import untaken_option_problems
 from tests.harness.projects import generate, recorded_answers
 from tests.harness.readme import section, shell_commands
@@ -120,6 +120,12 @@ def test_every_move_of_the_update_migrations_is_one_the_render_shows(
     answers = {**case[0], "package_name": recorded_answers(project)["package_name"]}
     problems = move_problems(project, answers)
     assert not problems, "\n".join(problems)
+
+
+def test_every_place_of_the_update_migrations_has_a_source() -> None:
+    trees = [REPO_ROOT / "template" / framework for framework in AXES["framework"]]
+    stale = places_without_source(trees)
+    assert not stale, f"copier.yml's _migrations move code to paths no tree renders: {stale}"
 
 
 def test_every_path_of_the_exclusion_list_has_a_source() -> None:

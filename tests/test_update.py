@@ -232,14 +232,7 @@ def make_release_that_moves_a_file(older: Path, newer: Path) -> None:
         first, _, rest = source.read_text().partition("\n")
         assert first.startswith('"""'), f"{source} starts with {first!r}"
         source.write_text(f"{MOVED_DOCSTRING}\n{rest}")
-    config = newer / "copier.yml"
-    text = config.read_text()
-    if "\n_migrations:\n" in text:
-        # The template's own entries stay; this release's entry joins them.
-        entry = FOLLOW_MOVES.split("_migrations:\n", 1)[1]
-        config.write_text(text.replace("\n_migrations:\n", f"\n_migrations:\n{entry}", 1))
-    else:
-        config.write_text(text + FOLLOW_MOVES)
+    add_migration(newer / "copier.yml", FOLLOW_MOVES)
 
 
 @pytest.mark.parametrize("combination", UPDATED[::2], ids=combination_id)
@@ -272,4 +265,100 @@ def test_a_moved_file_takes_the_users_edits_along(combination: Combination, tmp_
     moved = (package / "schemas" / "item_schemas.py").read_text()
     assert moved.startswith(MOVED_DOCSTRING), "the release's change of the moved file is lost"
     assert "def describe_team() -> str:" in moved, "the user's edit did not follow the move"
+    assert recorded_commit(project) == "0.2.0"
+
+
+#: The file the newer release of the split-file test splits, the file that takes
+#: part of its code, and that part (in the shared text every tree includes).
+SPLIT_FILE = "src/{{package_name}}/schemas/items.py.jinja"
+SPLIT_TO = "src/{{package_name}}/schemas/item_queries.py.jinja"
+SPLIT_FIRST_LINE = "ItemSort = "
+SPLIT_LAST_LINE = "MAX_OFFSET = 2**31 - 1\n"
+SPLIT_DOCSTRING = '"""Queries of items: the sort keys and the bounds of a page."""'
+#: The split, as the migration's argument: the old file's code is now in both.
+SPLIT_ARGUMENT = (
+    "src/{{ package_name }}/schemas/items.py="
+    "src/{{ package_name }}/schemas/items.py,src/{{ package_name }}/schemas/item_queries.py"
+)
+#: The update migration of the split, as a release adds it.
+FOLLOW_SPLIT = "\n".join(
+    [
+        "",
+        "_migrations:",
+        '  - version: "0.2.0"',
+        "    command:",
+        '      - "{{ _copier_python }}"',
+        '      - "{{ _copier_conf.src_path }}/hooks/follow_moves.py"',
+        f'      - "{SPLIT_ARGUMENT}"',
+        "    when: \"{{ _stage == 'after' }}\"",
+        "",
+    ]
+)
+#: The user's two changes: one to code that stays, one to code that moves.
+KEPT_CHANGE = ("    title: Title\n", "    title: Title\n    priority: int = 0\n")
+MOVED_CHANGE = ("MAX_PAGE_SIZE = 100\n", "MAX_PAGE_SIZE = 50\n")
+
+
+def add_migration(config: Path, entry: str) -> None:
+    """Add a `_migrations` entry to copier.yml, beside the template's own entries."""
+    text = config.read_text()
+    if "\n_migrations:\n" in text:
+        listed = entry.split("_migrations:\n", 1)[1]
+        config.write_text(text.replace("\n_migrations:\n", f"\n_migrations:\n{listed}", 1))
+    else:
+        config.write_text(text + entry)
+
+
+def make_release_that_splits_a_file(older: Path, newer: Path) -> None:
+    """The newer release moves the item queries' constants out of the item schemas
+    into a module of their own, and ships the migration."""
+    shutil.copytree(older, newer)
+    trees = [newer / "template" / framework for framework in AXES["framework"]]
+    sources = {text_of(newer, tree / SPLIT_FILE) for tree in trees}
+    assert len(sources) == 1, f"the item schemas are not one shared text: {sources}"
+    source = sources.pop()
+    text = source.read_text()
+    start = text.index(SPLIT_FIRST_LINE)
+    end = text.index(SPLIT_LAST_LINE) + len(SPLIT_LAST_LINE)
+    moved = f"{SPLIT_DOCSTRING}\n\nfrom typing import Literal\n\n{text[start:end]}"
+    source.write_text(text[:start] + text[end:])
+    for tree in trees:
+        (tree / SPLIT_TO).write_text(moved)
+    add_migration(newer / "copier.yml", FOLLOW_SPLIT)
+
+
+@pytest.mark.parametrize("combination", UPDATED[::2], ids=combination_id)
+def test_a_split_file_takes_the_users_edits_to_their_code(
+    combination: Combination, tmp_path: Path
+) -> None:
+    """A release that moves part of a file's code to another file ships a migration;
+    the user's change of the moved code goes with it, the other stays, no conflict."""
+    older = working_tree(tmp_path / "older")
+    make_release_that_splits_a_file(older, tmp_path / "newer")
+    repository = tmp_path / "template"
+    build_history(repository, [older, tmp_path / "newer"])
+    git("tag", "0.1.0", "HEAD~1", cwd=repository)
+    git("tag", "0.2.0", "HEAD", cwd=repository)
+    project = generate(repository, tmp_path / "project", combination, "0.1.0")
+    git("init", "-q", "-b", "main", cwd=project)
+    commit_all(project, "Generated from 0.1.0")
+    package = next(path for path in (project / "src").iterdir() if path.is_dir())
+    schemas = package / "schemas" / "items.py"
+    text = schemas.read_text()
+    for original, edited in (KEPT_CHANGE, MOVED_CHANGE):
+        assert text.count(original) == 1, original
+        text = text.replace(original, edited)
+    schemas.write_text(text)
+    edits = edit_like_a_user(project)
+
+    update(project, "0.2.0", trust=True)
+
+    assert_merged_cleanly(project)
+    assert_edits_kept(project, edits)
+    queries = (package / "schemas" / "item_queries.py").read_text()
+    assert queries.startswith(SPLIT_DOCSTRING), "the release's new module is not there"
+    assert MOVED_CHANGE[1] in queries, "the user's change did not follow the moved code"
+    kept = schemas.read_text()
+    assert KEPT_CHANGE[1] in kept, "the user's change of the code that stayed is lost"
+    assert "MAX_PAGE_SIZE" not in kept, "the moved code is still in the old file"
     assert recorded_commit(project) == "0.2.0"
