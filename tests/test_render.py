@@ -12,7 +12,7 @@ import pytest
 from tests.harness import checks
 from tests.harness.copier_config import choice_values, questions
 from tests.harness.environment import REPO_ROOT
-from tests.harness.exclusions import files_of_options_not_taken, option_paths
+from tests.harness.exclusions import files_of_options_not_taken, left_out, option_paths
 from tests.harness.moves import move_problems, places_without_source
 from tests.harness.option_rules import untaken_option_problems
 from tests.harness.projects import generate, recorded_answers
@@ -100,14 +100,14 @@ def test_rendered_files(check: str, project: Path) -> None:
 
 def test_the_exclusion_list_decides_which_option_files_exist(case: Case, project: Path) -> None:
     """Each path of copier.yml's list of conditions (`_exclude`) is absent where its
-    condition holds for the answers, and rendered where it does not and the
-    framework's tree has it."""
+    condition holds for the answers, and rendered where neither its condition nor
+    that of a folder it is in holds and the framework's tree has it."""
     answers = {**case[0], "package_name": recorded_answers(project)["package_name"]}
     tree = REPO_ROOT / "template" / case[0]["framework"]
     problems = files_of_options_not_taken(project, answers)
     for entry in option_paths():
         rendered = project / entry.in_project(answers["package_name"])
-        if not entry.excluded(answers) and entry.source_in(tree) and not rendered.exists():
+        if not left_out(entry, answers) and entry.source_in(tree) and not rendered.exists():
             problems.append(f"{entry.path} is missing, though not {entry.condition}")
     assert not problems, "\n".join(problems)
 

@@ -81,6 +81,17 @@ def option_paths(root: Path = REPO_ROOT) -> tuple[OptionPath, ...]:
     return tuple(paths)
 
 
+def left_out(entry: OptionPath, answers: Mapping[str, object]) -> bool:
+    """The answers leave the path out: by its own line, or by the line of a folder
+    it is in (`tasks/broker.py` says only that Celery has none: without a task
+    queue, the `tasks` folder's line leaves out all of it)."""
+    return any(
+        folder.excluded(answers)
+        for folder in option_paths()
+        if entry.path == folder.path or entry.path.startswith(folder.path + "/")
+    )
+
+
 def files_of_options_not_taken(project: Path, answers: Mapping[str, object]) -> list[str]:
     """The listed paths the answers leave out that the project still has: after
     `copier update` changed an answer, the files of the option dropped."""

@@ -1,1 +1,0 @@
-"""Background tasks on RQ: the queue (broker.py), the worker (worker.py) and the jobs."""
