@@ -19,7 +19,7 @@ import referencing
 import referencing.jsonschema
 
 from tests.conftest import ProjectFactory
-from tests.harness.brokers import broker_namespace, cache_settings
+from tests.harness.brokers import broker_namespace, cache_settings, delete_redis_keys
 from tests.harness.databases import (
     database_for,
     missing_postgres_database,
@@ -301,6 +301,56 @@ def test_make_check_passes_against_the_real_database(
     totals = re.findall(r"^TOTAL\s.*?(\d+(?:\.\d+)?)%\s*$", output, flags=re.MULTILINE)
     assert totals, f"no coverage total in the output of `make check`:\n{output[-3000:]}"
     assert float(totals[-1]) >= COVERAGE_FLOOR
+
+
+#: The Redis database of the broker in `test_the_tests_pass_with_the_services_set_in_dotenv`.
+DOTENV_REDIS_DATABASE = 5
+
+
+def _first_with_a_queue_per_framework(combinations: Iterable[Combination]) -> list[Combination]:
+    firsts: dict[str, Combination] = {}
+    for combination in combinations:
+        if combination["task_queue"] != "none":
+            firsts.setdefault(combination["framework"], combination)
+    return list(firsts.values())
+
+
+@pytest.mark.parametrize(
+    "combination", combination_params(_first_with_a_queue_per_framework(COVERING_SET))
+)
+def test_the_tests_pass_with_the_services_set_in_dotenv(
+    combination: Combination,
+    project_factory: ProjectFactory,
+    database_url: str,
+    broker_settings: dict[str, str],
+) -> None:
+    """`make test` as a developer runs it: the services' URLs in `.env` only, not in
+    the environment. Every part of the suite (the app, the task modules read at
+    import, the in-process and the subprocess workers) must use the same ones."""
+    project = project_factory(combination)
+    dotenv = project / ".env"
+    settings = {"DATABASE_URL": database_url, **broker_settings}
+    # Not the broker a project falls back on: a part of the suite that read the
+    # settings before `.env` (or that set its own) would look elsewhere.
+    other_redis = settings["BROKER_URL"].startswith("redis://")
+    if other_redis:
+        settings["BROKER_URL"] = re.sub(
+            r"/\d+$", f"/{DOTENV_REDIS_DATABASE}", settings["BROKER_URL"]
+        )
+    # The addresses go to `.env`; this run's own namespaces on the shared services
+    # (queue name, cache key prefix) stay in the environment, as in the other tests.
+    addresses = {key: value for key, value in settings.items() if key.endswith("_URL")}
+    namespaces = {key: value for key, value in settings.items() if key not in addresses}
+    original = dotenv.read_text()
+    kept = [line for line in original.splitlines() if line.partition("=")[0] not in addresses]
+    lines = [*kept, *(f"{key}={value}" for key, value in addresses.items())]
+    dotenv.write_text("\n".join(lines) + "\n")
+    try:
+        run(["make", "test"], project, env=namespaces, timeout=CHECK_TIMEOUT)
+    finally:
+        dotenv.write_text(original)
+        if other_redis:
+            delete_redis_keys(f"*{namespaces['TASK_QUEUE_NAME']}*", settings["BROKER_URL"])
 
 
 @contextmanager

@@ -63,7 +63,7 @@ def redis_namespace(prefix: str) -> Iterator[BrokerNamespace]:
     try:
         yield BrokerNamespace(REDIS_URL, name)
     finally:
-        _delete_keys(f"*{name}*")
+        delete_redis_keys(f"*{name}*")
 
 
 @contextmanager
@@ -74,8 +74,9 @@ def broker_namespace(broker: str, prefix: str) -> Iterator[BrokerNamespace]:
         yield namespace
 
 
-def _delete_keys(pattern: str) -> None:
-    client = redis.Redis.from_url(REDIS_URL)
+def delete_redis_keys(pattern: str, url: str = REDIS_URL) -> None:
+    """Delete the keys that match `pattern` in the Redis database at `url`."""
+    client = redis.Redis.from_url(url)
     try:
         keys = list(client.scan_iter(match=pattern, count=1000))
         if keys:
@@ -94,4 +95,4 @@ def cache_settings(combination: Combination, prefix: str) -> Iterator[dict[str, 
     try:
         yield {"REDIS_URL": REDIS_URL, "CACHE_KEY_PREFIX": key_prefix}
     finally:
-        _delete_keys(f"{key_prefix}:*")
+        delete_redis_keys(f"{key_prefix}:*")
