@@ -121,16 +121,24 @@ PRODUCTION_SETTINGS = {
 }
 
 
-def _one_per_framework(combinations: Iterable[Combination], database: str) -> list[Combination]:
+def _one_per_framework(
+    combinations: Iterable[Combination], wanted: Callable[[Combination], bool]
+) -> list[Combination]:
+    """The first of the combinations `wanted` picks, for each framework."""
     firsts: dict[str, Combination] = {}
     for combination in combinations:
-        if combination["database"] == database:
+        if wanted(combination):
             firsts.setdefault(combination["framework"], combination)
     return list(firsts.values())
 
 
 @pytest.mark.parametrize(
-    "combination", combination_params(_one_per_framework(COVERING_SET, "postgresql"))
+    "combination",
+    combination_params(
+        _one_per_framework(
+            COVERING_SET, lambda combination: combination["database"] == "postgresql"
+        )
+    ),
 )
 @pytest.mark.usefixtures("require_postgres")
 def test_migrate_creates_a_missing_development_database(
@@ -167,7 +175,10 @@ def test_migrate_creates_a_missing_development_database(
 
 
 @pytest.mark.parametrize(
-    "combination", combination_params(_one_per_framework(COVERING_SET, "sqlite"))
+    "combination",
+    combination_params(
+        _one_per_framework(COVERING_SET, lambda combination: combination["database"] == "sqlite")
+    ),
 )
 def test_migrate_creates_the_folder_of_a_development_sqlite_database(
     combination: Combination,
@@ -307,16 +318,11 @@ def test_make_check_passes_against_the_real_database(
 DOTENV_REDIS_DATABASE = 5
 
 
-def _first_with_a_queue_per_framework(combinations: Iterable[Combination]) -> list[Combination]:
-    firsts: dict[str, Combination] = {}
-    for combination in combinations:
-        if combination["task_queue"] != "none":
-            firsts.setdefault(combination["framework"], combination)
-    return list(firsts.values())
-
-
 @pytest.mark.parametrize(
-    "combination", combination_params(_first_with_a_queue_per_framework(COVERING_SET))
+    "combination",
+    combination_params(
+        _one_per_framework(COVERING_SET, lambda combination: combination["task_queue"] != "none")
+    ),
 )
 def test_the_tests_pass_with_the_services_set_in_dotenv(
     combination: Combination,

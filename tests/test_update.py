@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,12 +236,13 @@ def make_release_that_moves_a_file(older: Path, newer: Path) -> None:
     add_migration(newer / "copier.yml", FOLLOW_MOVES)
 
 
-@pytest.mark.parametrize("combination", UPDATED[::2], ids=combination_id)
-def test_a_moved_file_takes_the_users_edits_along(combination: Combination, tmp_path: Path) -> None:
-    """A release that moves a generated file ships a migration in hooks/; the user's
-    edit of the old file ends up in the new one, merged with the release's change."""
+def generated_at_first_of_two_releases(
+    combination: Combination, tmp_path: Path, make_newer: Callable[[Path, Path], None]
+) -> Path:
+    """A project generated at release 0.1.0 (the working tree) of a temporary template
+    repository whose 0.2.0 `make_newer` derives from it; committed, as a user keeps it."""
     older = working_tree(tmp_path / "older")
-    make_release_that_moves_a_file(older, tmp_path / "newer")
+    make_newer(older, tmp_path / "newer")
     repository = tmp_path / "template"
     build_history(repository, [older, tmp_path / "newer"])
     git("tag", "0.1.0", "HEAD~1", cwd=repository)
@@ -248,6 +250,16 @@ def test_a_moved_file_takes_the_users_edits_along(combination: Combination, tmp_
     project = generate(repository, tmp_path / "project", combination, "0.1.0")
     git("init", "-q", "-b", "main", cwd=project)
     commit_all(project, "Generated from 0.1.0")
+    return project
+
+
+@pytest.mark.parametrize("combination", UPDATED[::2], ids=combination_id)
+def test_a_moved_file_takes_the_users_edits_along(combination: Combination, tmp_path: Path) -> None:
+    """A release that moves a generated file ships a migration in hooks/; the user's
+    edit of the old file ends up in the new one, merged with the release's change."""
+    project = generated_at_first_of_two_releases(
+        combination, tmp_path, make_release_that_moves_a_file
+    )
     package = next(path for path in (project / "src").iterdir() if path.is_dir())
     with (package / "schemas" / "items.py").open("a") as schemas:
         schemas.write(USER_FUNCTION)
@@ -333,15 +345,9 @@ def test_a_split_file_takes_the_users_edits_to_their_code(
 ) -> None:
     """A release that moves part of a file's code to another file ships a migration;
     the user's change of the moved code goes with it, the other stays, no conflict."""
-    older = working_tree(tmp_path / "older")
-    make_release_that_splits_a_file(older, tmp_path / "newer")
-    repository = tmp_path / "template"
-    build_history(repository, [older, tmp_path / "newer"])
-    git("tag", "0.1.0", "HEAD~1", cwd=repository)
-    git("tag", "0.2.0", "HEAD", cwd=repository)
-    project = generate(repository, tmp_path / "project", combination, "0.1.0")
-    git("init", "-q", "-b", "main", cwd=project)
-    commit_all(project, "Generated from 0.1.0")
+    project = generated_at_first_of_two_releases(
+        combination, tmp_path, make_release_that_splits_a_file
+    )
     package = next(path for path in (project / "src").iterdir() if path.is_dir())
     schemas = package / "schemas" / "items.py"
     text = schemas.read_text()
