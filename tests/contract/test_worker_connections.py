@@ -128,11 +128,7 @@ def rig(
         if combination["auth"] == "jwt":
             with new_client(server.base_url) as anonymous:
                 headers = new_user(anonymous).headers
-        sessions_per_task = 0
-        if combination["task_queue"] == "rq":
-            # Django's pool opens two connections as it starts, and a third for
-            # the job that waits on them.
-            sessions_per_task = 3 if combination["framework"] == "django" else 1
+        sessions_per_task = 1 if combination["task_queue"] == "rq" else 0
         task_runs = TaskRuns(database_url)
         resources.callback(task_runs.close)
         yield Rig(server, server.worker, postgres, headers, task_runs, sessions_per_task)
