@@ -2,7 +2,7 @@
 database restart, never leaked.
 
 Each project here runs against a PostgreSQL server of the test's own
-(tests/harness/throwaway_postgres.py), which a test may restart. The worker
+(tests/contract/throwaway_postgres.py), which a test may restart. The worker
 runs one process (WORKER_CONCURRENCY=1); its connections are told apart from
 the web server's by the client ports of its processes' sockets.
 """
@@ -26,9 +26,9 @@ from tests.conftest import ProjectFactory
 from tests.contract.client import assert_status, json_object, new_client, new_user
 from tests.contract.outage import CLIENT_TIMEOUT, RECOVERY_WITHIN, is_ready, wait_for
 from tests.contract.server import LiveServer, Worker, live_server
+from tests.contract.throwaway_postgres import ThrowawayPostgres, throwaway_postgres
 from tests.harness.brokers import broker_namespace, cache_settings
 from tests.harness.params import combination_params
-from tests.harness.throwaway_postgres import ThrowawayPostgres, throwaway_postgres
 from tests.option_space import Combination, combination_id
 
 pytestmark = pytest.mark.contract

@@ -12,15 +12,17 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
+
+from tests.contract.server import free_port
 
 #: Seconds pg_ctl waits for the server to start or stop.
 PG_CTL_WAIT_SECONDS = 60
@@ -52,13 +54,6 @@ def _as_server_user(command: Sequence[str]) -> list[str]:
     return list(command)
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class ThrowawayPostgres:
     folder: Path
@@ -74,7 +69,7 @@ class ThrowawayPostgres:
 
     def create_database(self, name: str) -> str:
         with psycopg.connect(self.admin_url, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.database_url(name)
 
     def connections_to(self, name: str, client_ports: set[int] | None = None) -> int:
@@ -155,7 +150,7 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
         )
         if result.returncode != 0:
             raise ThrowawayPostgresError(f"initdb failed: {result.stderr}")
-        server = ThrowawayPostgres(folder, _free_port(), binaries)
+        server = ThrowawayPostgres(folder, free_port(), binaries)
         server.start()
         try:
             yield server
